@@ -1,0 +1,55 @@
+# Touchpoint: the two commands a newcomer needs are `make dev` and `make test`.
+# Both create the virtual environment themselves; nothing has to be installed by hand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: dev test lint typecheck unit e2e package cfn-lint clean venv system-deps
+
+## Set up everything and start the local stack (moto in-process, all HTTP functions on 127.0.0.1:$(PORT)).
+dev: $(STAMP)
+	$(BIN)/touchpoint dev --port $(PORT)
+
+## Set up everything and run the whole suite: ruff, mypy, cfn-lint, pytest (unit, functional, e2e).
+test: $(STAMP) system-deps lint typecheck cfn-lint
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Debian packages the browser tests and QR decoding need (installed only when missing).
+system-deps:
+	@bash .ci/system-deps.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared tests bench infra
+	@# each function has its own app.py/chalicelib, so each is checked on its own
+	@for f in functions/*/; do (cd $$f && $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml app.py chalicelib) || exit 1; done
+
+cfn-lint: $(STAMP)
+	$(BIN)/cfn-lint infra/template.yaml
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q
+
+e2e: $(STAMP) system-deps
+	$(BIN)/python -m pytest -m e2e -q
+
+## Vendor shared/ into each Chalice app and run `chalice package` per app into build/.
+package: $(STAMP)
+	$(BIN)/python infra/package.py --out build --stage $${STAGE:-dev}
+
+clean:
+	rm -rf build functions/*/vendor .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,11 @@
+"""The feedback function: QR-code feedback forms in stores. Wiring only: routes call chalicelib logic."""
+
+from chalice.app import Chalice
+from touchpoint.settings import get_settings
+from touchpoint.web.health import register_health
+
+get_settings()  # validate the environment at cold start: a bad variable stops the function here
+
+app = Chalice(app_name="touchpoint-feedback")
+
+register_health(app, "feedback", tables=["config_table", "responses_table", "state_table"], bucket=True)

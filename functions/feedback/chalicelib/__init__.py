@@ -1,0 +1,1 @@
+"""Logic of the feedback function (QR-code feedback forms in stores)."""

@@ -1,0 +1,1 @@
+"""Logic of the ingest function (Segment-compatible tracking API)."""

@@ -1,0 +1,13 @@
+"""The insights function: metrics API and dashboard. Wiring only: routes call chalicelib logic."""
+
+from chalice.app import Chalice
+from touchpoint.settings import get_settings
+from touchpoint.web.health import register_health
+
+get_settings()  # validate the environment at cold start: a bad variable stops the function here
+
+app = Chalice(app_name="touchpoint-insights")
+
+register_health(
+    app, "insights", tables=["config_table", "metrics_table", "responses_table", "state_table"], bucket=False
+)

@@ -1,0 +1,1 @@
+"""Logic of the insights function (metrics API and dashboard)."""

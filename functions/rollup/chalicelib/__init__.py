@@ -1,0 +1,1 @@
+"""Logic of the rollup function (nightly metric rollups)."""

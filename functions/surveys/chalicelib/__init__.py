@@ -1,0 +1,1 @@
+"""Logic of the surveys function (NPS/CSAT/CES surveys and responses)."""

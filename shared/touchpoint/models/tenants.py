@@ -1,0 +1,100 @@
+"""Tenants, their configuration and their API keys."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+_TENANT_ID_RE = re.compile(TENANT_ID_PATTERN)
+
+DEFAULT_CONVERSION_EVENTS: tuple[str, ...] = (
+    "Order Completed",
+    "Signed Up",
+    "Newsletter Subscribed",
+    "Trial Started",
+)
+
+
+class KeyKind(StrEnum):
+    """What a key may do: write (public: ingest and survey answers), read (metrics), admin (config)."""
+
+    WRITE = "write"
+    READ = "read"
+    ADMIN = "admin"
+
+
+class EngagementWeights(BaseModel):
+    """Weights of the per-person engagement score's components (normalised when used)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    recency: float = Field(default=0.25, ge=0)
+    frequency: float = Field(default=0.25, ge=0)
+    monetary: float = Field(default=0.2, ge=0)
+    breadth: float = Field(default=0.15, ge=0)
+    feedback: float = Field(default=0.15, ge=0)
+
+
+class TenantConfig(BaseModel):
+    """Per-tenant settings the functions and the metric engine read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    timezone: str = "UTC"
+    conversion_events: tuple[str, ...] = DEFAULT_CONVERSION_EVENTS
+    system_events: tuple[str, ...] = ("Foot Traffic Counted", "Follower Count Reported")
+    gross_margin: float = Field(default=1.0, gt=0, le=1)
+    engagement_weights: EngagementWeights = Field(default_factory=EngagementWeights)
+    north_star: str = "engagement_rate"
+    schema_mode: Literal["lenient", "strict"] = "lenient"
+    store_contact_traits: bool = False
+    rate_limit_per_second: int = Field(default=200, ge=1)
+    survey_repeat_window_days: int = Field(default=30, ge=0)
+    retention_days_events: int = Field(default=395, ge=1)
+    retention_days_responses: int = Field(default=730, ge=1)
+    webhook_url: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+
+class Tenant(BaseModel):
+    """A brand using Touchpoint."""
+
+    tenant_id: str = Field(pattern=TENANT_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    created_at: datetime
+    config: TenantConfig = Field(default_factory=TenantConfig)
+
+
+class ApiKeyRecord(BaseModel):
+    """What is stored about a key: never the key itself, only its SHA-256 hash."""
+
+    key_id: str
+    tenant_id: str
+    kind: KeyKind
+    key_hash: str = Field(min_length=64, max_length=64)
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """True until the key is revoked."""
+        return self.revoked_at is None
+
+
+def is_valid_tenant_id(value: str) -> bool:
+    """True when `value` can be a tenant id (lowercase letters, digits and dashes)."""
+    return bool(_TENANT_ID_RE.match(value))

@@ -1,0 +1,44 @@
+"""Lazily created boto3 clients.
+
+Nothing here creates a client at import time, so moto's `mock_aws` can be started first in tests.
+The local stack points every client at its moto server through the standard
+`AWS_ENDPOINT_URL` environment variable that boto3 reads itself.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+# Standard retry mode retries throttling and 5xx with backoff before a request fails.
+_RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+
+class AwsClients:
+    """One boto3 client per service, created on first use and shared by the repositories."""
+
+    def __init__(self, region: str, session: boto3.session.Session | None = None) -> None:
+        self._region = region
+        self._session = session
+
+    def _session_or_default(self) -> boto3.session.Session:
+        if self._session is None:
+            self._session = boto3.session.Session(region_name=self._region)
+        return self._session
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        """The DynamoDB client."""
+        return self._session_or_default().client("dynamodb", config=_RETRY_CONFIG)
+
+    @cached_property
+    def s3(self) -> S3Client:
+        """The S3 client."""
+        return self._session_or_default().client("s3", config=_RETRY_CONFIG)

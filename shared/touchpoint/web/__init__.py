@@ -1,0 +1,1 @@
+"""Chalice integration shared by the HTTP functions: errors, authentication, secured routes."""

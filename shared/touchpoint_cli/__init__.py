@@ -1,0 +1,1 @@
+"""The `touchpoint` operator command line and the local stack. Never shipped into a Lambda."""

@@ -1,0 +1,168 @@
+"""One HTTP server on 127.0.0.1 that serves every HTTP function under one base URL.
+
+Each request is matched against the routes of the Chalice apps in order and handed to that app
+through Chalice's own `LocalGateway` (the API Gateway emulation `chalice local` uses). `/health`
+is answered here with the health of every function.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
+from touchpoint.runtime import get_runtime
+from touchpoint.web.health import health_report
+
+
+@dataclass
+class MountedApp:
+    """A function's app with its gateway and route matcher."""
+
+    name: str
+    app: Any
+    gateway: LocalGateway
+    matcher: RouteMatcher
+
+    def matches(self, path: str) -> bool:
+        """True when one of the app's routes matches the path."""
+        try:
+            self.matcher.match_route(path)
+        except ValueError:
+            return False
+        return True
+
+
+def mount(name: str, app: Any) -> MountedApp:
+    """Make an app safe for a threaded server (thread-local current_request) and wrap it."""
+    if not isinstance(app, LocalChalice):
+        local_class = type(f"Local{type(app).__name__}", (LocalChalice, type(app)), {})
+        app.__class__ = local_class
+    config = Config.create(chalice_app=app, lambda_timeout=30, lambda_memory_size=512, function_name=name)
+    return MountedApp(
+        name=name, app=app, gateway=LocalGateway(app, config), matcher=RouteMatcher(list(app.routes))
+    )
+
+
+class Router:
+    """Dispatches requests to mounted apps; answers `/health` for all of them."""
+
+    def __init__(self, apps: list[MountedApp], scheduled: dict[str, list[str]]) -> None:
+        self.apps = apps
+        self.scheduled = scheduled  # non-HTTP function name -> its Lambda function names
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """The state of every function, HTTP and scheduled."""
+        functions: dict[str, Any] = {}
+        for mounted in self.apps:
+            response = mounted.gateway.handle_request("GET", "/health", {}, None)
+            functions[mounted.name] = json.loads(response["body"])
+        runtime = get_runtime()
+        for name, handlers in self.scheduled.items():
+            tables = [
+                runtime.settings.config_table,
+                runtime.settings.metrics_table,
+                runtime.settings.state_table,
+            ]
+            report = health_report(name, runtime, tables, bucket=True)
+            report["handlers"] = handlers
+            functions[name] = report
+        ok = all(f.get("status") == "ok" for f in functions.values())
+        return (200 if ok else 503), {"status": "ok" if ok else "degraded", "functions": functions}
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:
+        """Route one request; returns an API Gateway style response dict."""
+        bare_path = path.split("?", 1)[0]
+        if bare_path in ("/health", "/health/") and method in ("GET", "HEAD"):
+            status, document = self.health()
+            return {
+                "statusCode": status,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps(document),
+            }
+        for mounted in self.apps:
+            if mounted.matches(bare_path):
+                return mounted.gateway.handle_request(method, path, headers, body)
+        return {
+            "statusCode": 404,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"code": "not_found", "message": f"no route for {bare_path}"}),
+        }
+
+
+def _handler_class(router: Router) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "touchpoint-local"
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else None
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            headers.setdefault("x-forwarded-for", self.client_address[0])
+            try:
+                response = router.handle(self.command, self.path, headers, body)
+            except LocalGatewayException as error:
+                response = {"statusCode": error.CODE, "headers": dict(error.headers), "body": error.body}
+            self._send(response)
+
+        def _send(self, response: dict[str, Any]) -> None:
+            import base64
+
+            payload = response.get("body")
+            if response.get("isBase64Encoded") and isinstance(payload, str):
+                data = base64.b64decode(payload)
+            elif isinstance(payload, bytes):
+                data = payload
+            else:
+                data = (payload or "").encode("utf-8")
+            self.send_response(int(response["statusCode"]))
+            headers = dict(response.get("headers") or {})
+            for name, values in (response.get("multiValueHeaders") or {}).items():
+                for value in values:
+                    self.send_header(name, str(value))
+            headers.pop("Content-Length", None)
+            for name, value in headers.items():
+                self.send_header(name, str(value))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle  # noqa: N815
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+class DevServer:
+    """The threaded HTTP server of the local stack, stoppable from another thread."""
+
+    def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 8000) -> None:
+        self.httpd = ThreadingHTTPServer((host, port), _handler_class(router))
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:8000."""
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="touchpoint-dev", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,58 @@
+"""The `touchpoint` command: operator commands for the local stack and AWS."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from touchpoint_cli.stack import LocalStack
+
+
+@click.group()
+@click.version_option(package_name="touchpoint")
+def cli() -> None:
+    """Touchpoint operator commands."""
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port of the API on 127.0.0.1.")
+@click.option("--aws-port", default=None, type=int, help="Port of the moto server (default: a free one).")
+def dev(port: int, aws_port: int | None) -> None:
+    """Start the local stack: moto, the resources of infra/, every HTTP function and a demo tenant."""
+    stack = LocalStack(port=port, aws_port=aws_port)
+    stopping = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        info = stack.start()
+        click.echo(
+            "\n".join(
+                [
+                    "Touchpoint local stack is up.",
+                    f"  API:          {info.api_url}   (try: curl {info.api_url}/health)",
+                    f"  AWS (moto):   {info.aws_endpoint_url}",
+                    f"  tenant:       {info.tenant_id}",
+                    f"  write key:    {info.write_key}",
+                    f"  read key:     {info.read_key}",
+                    f"  admin key:    {info.admin_key}",
+                    f"  store:        {info.location_id}",
+                    f"  written to:   {stack.state_dir / 'local.json'}",
+                    "Press Ctrl-C to stop.",
+                ]
+            )
+        )
+        stopping.wait()
+    finally:
+        stack.stop()
+        click.echo("Touchpoint local stack stopped.")
+
+
+if __name__ == "__main__":
+    cli()

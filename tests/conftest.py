@@ -1,0 +1,110 @@
+"""Shared fixtures: moto with the resources of infra/, tenants with keys, function test clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+# Before anything creates a boto3 client: fake credentials, a region, the test stage, no endpoint.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_REGION": "eu-central-1",
+        "TOUCHPOINT_STAGE": "test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Touchpoint",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+for _variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TOUCHPOINT_RESOURCE_PREFIX"):
+    os.environ.pop(_variable, None)
+
+from chalice.test import Client  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from touchpoint.models.tenants import KeyKind, TenantConfig  # noqa: E402
+from touchpoint.runtime import Runtime, get_runtime, reset_runtime  # noqa: E402
+from touchpoint_cli.apps import load_app  # noqa: E402
+from touchpoint_cli.resources import deploy_stack  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EVENTS_DIR = REPO_ROOT / "events"
+TEST_OUTPUT = REPO_ROOT / "test-output"
+
+
+@dataclass(frozen=True)
+class TenantKeys:
+    """A tenant created for a test, with one key of each kind."""
+
+    tenant_id: str
+    write_key: str
+    read_key: str
+    admin_key: str
+
+    def key(self, kind: KeyKind) -> str:
+        """The key of a kind."""
+        return {KeyKind.WRITE: self.write_key, KeyKind.READ: self.read_key, KeyKind.ADMIN: self.admin_key}[
+            kind
+        ]
+
+
+def make_tenant(runtime: Runtime, tenant_id: str, config: TenantConfig | None = None) -> TenantKeys:
+    """Create a tenant and one key of each kind."""
+    runtime.tenants.create_tenant(tenant_id, tenant_id.title(), config or TenantConfig())
+    keys = {kind: runtime.tenants.issue_key(tenant_id, kind)[0] for kind in KeyKind}
+    return TenantKeys(tenant_id, keys[KeyKind.WRITE], keys[KeyKind.READ], keys[KeyKind.ADMIN])
+
+
+@pytest.fixture
+def aws() -> Iterator[Runtime]:
+    """moto with every table, bucket and topic of infra/template.yaml; yields the runtime."""
+    with mock_aws():
+        reset_runtime()
+        deploy_stack(boto3.client("cloudformation", region_name="eu-central-1"), "test")
+        yield get_runtime()
+        reset_runtime()
+
+
+@pytest.fixture
+def tenant(aws: Runtime) -> TenantKeys:
+    """The tenant `acme` with a write, a read and an admin key."""
+    return make_tenant(aws, "acme")
+
+
+@pytest.fixture
+def other_tenant(aws: Runtime) -> TenantKeys:
+    """A second tenant, `globex`, for isolation tests."""
+    return make_tenant(aws, "globex")
+
+
+def function_client(name: str) -> Client:
+    """A `chalice.test.Client` for one function's app (loaded by file path)."""
+    return Client(load_app(name))
+
+
+@pytest.fixture
+def test_output() -> Path:
+    """A folder for screenshots and other artefacts a person may want to look at."""
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    return TEST_OUTPUT
+
+
+def basic_auth(key: str) -> dict[str, Any]:
+    """Headers for HTTP Basic with the key as user name and an empty password (Segment style)."""
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+
+
+def bearer(key: str) -> dict[str, str]:
+    """Headers for `Authorization: Bearer <key>`."""
+    return {"Authorization": f"Bearer {key}"}

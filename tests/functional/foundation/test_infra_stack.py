@@ -1,0 +1,76 @@
+"""The resources tests use are the ones infra/template.yaml defines (created in moto by CloudFormation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from touchpoint.runtime import Runtime
+from touchpoint_cli.paths import TEMPLATE_PATH
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Sub, !Ref, ...) as plain values."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    assert isinstance(node, yaml.MappingNode)
+    return loader.construct_mapping(node, deep=True)
+
+
+_CfnLoader.add_multi_constructor("!", _any_tag)
+
+
+def _template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE_PATH.read_text(), Loader=_CfnLoader)
+
+
+def test_every_table_of_the_settings_exists_with_its_keys(aws: Runtime) -> None:
+    settings = aws.settings
+    db = aws.clients.dynamodb
+    names = [
+        settings.config_table,
+        settings.responses_table,
+        settings.people_table,
+        settings.metrics_table,
+        settings.state_table,
+        settings.idempotency_table,
+    ]
+    assert sorted(db.list_tables()["TableNames"]) == sorted(names)
+    responses = db.describe_table(TableName=settings.responses_table)["Table"]
+    assert {i["IndexName"] for i in responses["GlobalSecondaryIndexes"]} == {"by_person", "by_day"}
+    config = db.describe_table(TableName=settings.config_table)["Table"]
+    assert [k["AttributeName"] for k in config["KeySchema"]] == ["pk", "sk"]
+
+
+def test_lake_bucket_is_encrypted_and_the_schedule_and_topic_exist(aws: Runtime) -> None:
+    s3 = aws.clients.s3
+    encryption = s3.get_bucket_encryption(Bucket=aws.settings.lake_bucket)
+    rule = encryption["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    import boto3
+
+    rules = boto3.client("events", region_name="eu-central-1").list_rules()["Rules"]
+    assert [r["ScheduleExpression"] for r in rules] == ["cron(0 * * * ? *)"]
+    topics = boto3.client("sns", region_name="eu-central-1").list_topics()["Topics"]
+    assert topics[0]["TopicArn"].endswith(":touchpoint-test-alerts")
+
+
+def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
+    # moto ignores lifecycle rules and TTL, so these are checked on the template itself.
+    resources = _template()["Resources"]
+    bucket = resources["LakeBucket"]["Properties"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-raw-events"]["Prefix"] == "raw/"
+    assert rules["expire-quarantine"]["ExpirationInDays"] == "QuarantineRetentionDays"
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    for table in ("ResponsesTable", "PeopleTable", "StateTable", "IdempotencyTable"):
+        assert resources[table]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            assert resource["Properties"]["SSESpecification"]["SSEEnabled"] is True, name
+            assert resource["Properties"]["BillingMode"] == "PAY_PER_REQUEST", name
