@@ -11,6 +11,7 @@ from touchpoint.settings import Settings, get_settings
 from touchpoint.storage.clients import AwsClients
 from touchpoint.storage.lake import LakeRepository
 from touchpoint.storage.locations import LocationRepository
+from touchpoint.storage.rollup_state import RollupStateRepository
 from touchpoint.storage.tenants import TenantRepository
 
 
@@ -35,6 +36,11 @@ class Runtime:
     def lake(self) -> LakeRepository:
         """The S3 data lake."""
         return LakeRepository(self.clients.s3, self.settings.lake_bucket)
+
+    @cached_property
+    def rollup_state(self) -> RollupStateRepository:
+        """Done and dirty tenant-days."""
+        return RollupStateRepository(self.clients.dynamodb, self.settings.state_table)
 
 
 @lru_cache(maxsize=1)
