@@ -31,6 +31,7 @@ for _variable in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "TOUCHPOINT_RESOURCE_PREFIX
 
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
 from touchpoint.models.tenants import KeyKind, TenantConfig  # noqa: E402
 from touchpoint.runtime import Runtime, get_runtime, reset_runtime  # noqa: E402
 from touchpoint_cli.apps import load_app  # noqa: E402

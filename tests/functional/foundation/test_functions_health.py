@@ -9,13 +9,13 @@ import sys
 
 import pytest
 from chalice.test import Client
+
+from tests.conftest import EVENTS_DIR, REPO_ROOT, function_client
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import Access
 from touchpoint.web.routing import route_access
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS
-
-from tests.conftest import EVENTS_DIR, REPO_ROOT, function_client
 
 
 @pytest.mark.parametrize("name", HTTP_FUNCTIONS)

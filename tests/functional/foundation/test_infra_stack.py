@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+
 from touchpoint.runtime import Runtime
 from touchpoint_cli.paths import TEMPLATE_PATH
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from touchpoint.models.tenants import KeyKind
 from touchpoint.runtime import Runtime
 from touchpoint.storage.tenants import TenantExistsError, TenantNotFoundError

@@ -6,6 +6,7 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
+
 from touchpoint.keys import generate_key, hash_key, looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import ADMIN, READ, WRITE, authenticate

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+
 from touchpoint.models.events import (
     AliasEvent,
     GroupEvent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from touchpoint.settings import ConfigurationError, settings_from_env
 
 

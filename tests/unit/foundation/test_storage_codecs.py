@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from touchpoint.storage.dynamo import from_item, to_item
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_prefix
 
