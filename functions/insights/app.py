@@ -1,6 +1,7 @@
 """The insights function: metrics API and dashboard. Wiring only: routes call chalicelib logic."""
 
 from chalice.app import Chalice
+
 from touchpoint.settings import get_settings
 from touchpoint.web.health import register_health
 

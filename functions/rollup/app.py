@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Chalice
+
 from chalicelib.dispatch import dispatch_scheduled
 from touchpoint.observability import logger, metrics
 from touchpoint.settings import get_settings

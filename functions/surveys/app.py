@@ -1,6 +1,7 @@
 """The surveys function: NPS/CSAT/CES surveys and responses. Wiring only: routes call chalicelib logic."""
 
 from chalice.app import Chalice
+
 from touchpoint.settings import get_settings
 from touchpoint.web.health import register_health
 

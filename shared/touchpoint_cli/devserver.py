@@ -15,6 +15,7 @@ from typing import Any
 
 from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
+
 from touchpoint.runtime import get_runtime
 from touchpoint.web.health import health_report
 

@@ -9,6 +9,7 @@ from types import FrameType
 import click
 
 from touchpoint_cli.stack import LocalStack
+from touchpoint_cli.tenants import tenants
 
 
 @click.group()
@@ -53,6 +54,8 @@ def dev(port: int, aws_port: int | None) -> None:
         stack.stop()
         click.echo("Touchpoint local stack stopped.")
 
+
+cli.add_command(tenants)
 
 if __name__ == "__main__":
     cli()

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+
 from touchpoint.models.tenants import KeyKind, TenantConfig
 from touchpoint.runtime import get_runtime, reset_runtime
-
 from touchpoint_cli.apps import load_app, unload_functions
 from touchpoint_cli.devserver import DevServer, Router, mount
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
