@@ -48,7 +48,14 @@ def test_dev_command_serves_every_function_writes_local_json_and_stops_on_ctrl_c
         assert set(body["functions"]) == {"ingest", "surveys", "feedback", "insights", "rollup"}
         assert all(f["status"] == "ok" for f in body["functions"].values())
         info = json.loads((tmp_path / "local.json").read_text())
-        assert set(info) >= {"api_url", "aws_endpoint_url", "tenant_id", "write_key", "admin_key", "location_id"}
+        assert set(info) >= {
+            "api_url",
+            "aws_endpoint_url",
+            "tenant_id",
+            "write_key",
+            "admin_key",
+            "location_id",
+        }
         assert info["api_url"] == f"http://127.0.0.1:{port}"
         assert info["aws_endpoint_url"].startswith("http://127.0.0.1:")
         missing = requests.get(f"http://127.0.0.1:{port}/no/such/route", timeout=5)

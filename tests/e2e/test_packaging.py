@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("packag
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("touchpoint_infra_package", REPO_ROOT / "infra" / "package.py")
+    spec = importlib.util.spec_from_file_location(
+        "touchpoint_infra_package", REPO_ROOT / "infra" / "package.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,6 +1,8 @@
 """Locations (stores) and their touchpoints in the config table.
 
 Items: `pk=TENANT#<t>, sk=LOCATION#<id>` and `pk=TENANT#<t>, sk=TOUCHPOINT#<location>#<id>`.
+A touchpoint's QR code is signed for its `token_version`: rotating bumps the version (old codes
+stop working), revoking sets `revoked` (every code of it stops working until it is rotated).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
 
 class LocationExistsError(Exception):
     """A location or touchpoint with that id exists already."""
+
+
+class TouchpointNotFoundError(Exception):
+    """No touchpoint with that id in that store."""
 
 
 class LocationRepository:
@@ -83,6 +89,75 @@ class LocationRepository:
             }
         )
         return touchpoint
+
+    @staticmethod
+    def _touchpoint_key(tenant_id: str, location_id: str, touchpoint_id: str) -> dict[str, Any]:
+        return to_item({"pk": f"TENANT#{tenant_id}", "sk": f"TOUCHPOINT#{location_id}#{touchpoint_id}"})
+
+    def get_touchpoint(self, tenant_id: str, location_id: str, touchpoint_id: str) -> Touchpoint | None:
+        """One touchpoint (strongly consistent, so a revocation or rotation counts at once), or None."""
+        response = self._db.get_item(
+            TableName=self._table,
+            Key=self._touchpoint_key(tenant_id, location_id, touchpoint_id),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return None if item is None else Touchpoint.model_validate(from_item(item))
+
+    def _update_touchpoint(
+        self,
+        tenant_id: str,
+        location_id: str,
+        touchpoint_id: str,
+        expression: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> Touchpoint:
+        extra: dict[str, Any] = {"ExpressionAttributeNames": names} if names else {}
+        if values:
+            extra["ExpressionAttributeValues"] = to_item(values)
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=self._touchpoint_key(tenant_id, location_id, touchpoint_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(pk)",
+                ReturnValues="ALL_NEW",
+                **extra,
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise TouchpointNotFoundError(f"{location_id}/{touchpoint_id}") from None
+        return Touchpoint.model_validate(from_item(response["Attributes"]))
+
+    def bind_survey(
+        self, tenant_id: str, location_id: str, touchpoint_id: str, survey_id: str | None
+    ) -> Touchpoint:
+        """Show `survey_id` at the touchpoint (None: the default in-store survey)."""
+        if survey_id is None:
+            return self._update_touchpoint(tenant_id, location_id, touchpoint_id, "REMOVE survey_id", {})
+        return self._update_touchpoint(
+            tenant_id, location_id, touchpoint_id, "SET survey_id = :s", {":s": survey_id}
+        )
+
+    def rotate_touchpoint(self, tenant_id: str, location_id: str, touchpoint_id: str) -> Touchpoint:
+        """Issue a new QR code: bump `token_version` atomically and lift a revocation."""
+        return self._update_touchpoint(
+            tenant_id,
+            location_id,
+            touchpoint_id,
+            "SET token_version = token_version + :one, revoked = :f, rotated_at = :now",
+            {":one": 1, ":f": False, ":now": datetime.now(UTC).isoformat()},
+        )
+
+    def revoke_touchpoint(self, tenant_id: str, location_id: str, touchpoint_id: str) -> Touchpoint:
+        """Refuse every code of the touchpoint from now on (until it is rotated)."""
+        return self._update_touchpoint(
+            tenant_id,
+            location_id,
+            touchpoint_id,
+            "SET revoked = :t, revoked_at = :now",
+            {":t": True, ":now": datetime.now(UTC).isoformat()},
+        )
 
     def list_touchpoints(self, tenant_id: str, location_id: str) -> list[Touchpoint]:
         """The touchpoints of one store."""
