@@ -27,7 +27,8 @@ _CfnLoader.add_multi_constructor("!", _any_tag)
 
 
 def _template() -> dict[str, Any]:
-    return yaml.load(TEMPLATE_PATH.read_text(), Loader=_CfnLoader)
+    document: dict[str, Any] = yaml.load(TEMPLATE_PATH.read_text(), Loader=_CfnLoader)
+    return document
 
 
 def test_every_table_of_the_settings_exists_with_its_keys(aws: Runtime) -> None:
