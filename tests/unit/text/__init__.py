@@ -1,0 +1,1 @@
+"""Unit tests of touchpoint.text (language, sentiment, key phrases, PII masking)."""
