@@ -1,0 +1,90 @@
+"""The metric names of METRICS.md, in catalog order (the order `compute_day` returns them in)."""
+
+from __future__ import annotations
+
+METRIC_NAMES: tuple[str, ...] = (
+    # Digital engagement
+    "sessions",
+    "pages_per_session",
+    "avg_session_duration_s",
+    "engaged_sessions",
+    "engagement_rate",
+    "bounce_rate",
+    "conversion_rate",
+    "dau",
+    "wau",
+    "mau",
+    "stickiness",
+    "referral_sessions",
+    "social_engagement",
+    "follower_growth_rate",
+    "interactions_per_session",
+    "visit_frequency_30d",
+    # Feedback
+    "nps",
+    "nps_30d",
+    "responses",
+    "csat",
+    "csat_satisfied_rate",
+    "ces",
+    "ticket_volume",
+    "comment_count",
+    "negative_comment_share",
+    "reviews",
+    "avg_review_rating",
+    "negative_review_share",
+    # Customers and commerce
+    "orders",
+    "revenue",
+    "avg_order_value",
+    "purchasers",
+    "purchase_frequency_30d",
+    "top_products",
+    "retention_rate_30d",
+    "churn_rate_30d",
+    "purchaser_retention_30d",
+    "clv",
+    "historic_clv",
+    # In store
+    "foot_traffic",
+    "store_conversion_rate",
+    "loyalty_signups",
+    "points_earned",
+    "points_redeemed",
+    "redemption_rate",
+    "active_loyalty_members",
+    "event_attendance_rate",
+    "staff_interactions",
+    "product_interactions",
+    "referrals_sent",
+    "referral_conversion_rate",
+    # Composite
+    "engagement_score",
+    "at_risk",
+    "north_star",
+)
+
+METRIC_ORDER: dict[str, int] = {name: index for index, name in enumerate(METRIC_NAMES)}
+
+#: Tracking-plan track events that metrics read beyond sessions (materialised as table `plan_ev`).
+PLAN_EVENTS: tuple[str, ...] = (
+    "Order Completed",
+    "Post Liked",
+    "Post Shared",
+    "Post Commented",
+    "Account Followed",
+    "Follower Count Reported",
+    "Support Ticket Created",
+    "Review Posted",
+    "Store Visited",
+    "Foot Traffic Counted",
+    "Loyalty Program Joined",
+    "Points Earned",
+    "Reward Redeemed",
+    "Event Registered",
+    "Event Attended",
+    "Staff Interaction Logged",
+    "Product Interacted",
+    "Referral Sent",
+    "Referral Converted",
+)

@@ -1,0 +1,160 @@
+"""`compute_day`: load the inputs once into an in-memory DuckDB, derive shared tables, compute.
+
+Order of work (each step is one or a few SQL statements over the whole day, no per-event Python):
+load events (`ev`) and responses (`resp_raw`) -> identity stitching (`idmap`, `evp`, `resp`,
+`answers`, `comments`) -> activity and sessions (`act`, `sess`) -> orders -> metric groups
+(digital, feedback, commerce, retention/CLV, in store, engagement score) -> `north_star`.
+
+`north_star` repeats the tenant total of the metric named by `TenantConfig.north_star` with
+`extra = {"metric": name}`; it is absent when that metric is (or is not a catalog metric).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from touchpoint.engine.calendar import DayWindow
+from touchpoint.engine.catalog import METRIC_ORDER
+from touchpoint.engine.commerce import build_orders, compute_commerce
+from touchpoint.engine.context import EngineContext
+from touchpoint.engine.digital import compute_digital
+from touchpoint.engine.feedback import compute_feedback
+from touchpoint.engine.identity import build_identity, build_plan_events
+from touchpoint.engine.inputs import EngineInputs
+from touchpoint.engine.instore import compute_instore
+from touchpoint.engine.loading import load_events, load_responses, prune_old_events
+from touchpoint.engine.retention import compute_retention
+from touchpoint.engine.scoring import build_day_scores, build_feedback_table, compute_scores, person_scores
+from touchpoint.engine.sessions import build_sessions
+from touchpoint.models.metrics import MetricPoint
+from touchpoint.models.tenants import TenantConfig
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+#: Settings passed to `duckdb.connect(config=...)`, e.g. `{"threads": 1, "memory_limit": "1GB"}`.
+DuckDBConfig = Mapping[str, str | bool | int | float]
+
+#: Activity older than this many days before D is not loaded (90-day score window at D-30).
+HORIZON_DAYS = 120
+
+_GROUPS: tuple[Callable[[EngineContext], list[MetricPoint]], ...] = (
+    compute_digital,
+    compute_feedback,
+    compute_commerce,
+    compute_retention,
+    compute_instore,
+    compute_scores,
+)
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """Everything one run computes: the metric points and the per-person engagement scores."""
+
+    points: list[MetricPoint]
+    person_scores: dict[str, float]
+
+
+def _connect(duckdb_config: DuckDBConfig | None) -> DuckDBPyConnection:
+    import duckdb  # lazily: only the engine needs duckdb
+
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+    }
+    config.update(duckdb_config or {})
+    con = duckdb.connect(":memory:", config=config)
+    with contextlib.suppress(duckdb.Error):  # builds without ICU are UTC anyway
+        con.execute("SET TimeZone = 'UTC'")  # naive ISO strings are UTC
+    return con
+
+
+def _prepare(con: DuckDBPyConnection, inputs: EngineInputs, day: date, config: TenantConfig) -> EngineContext:
+    window = DayWindow(day, config.timezone)
+    horizon_start = window.start(-HORIZON_DAYS)
+    load_events(con, list(inputs.event_files), horizon_start, window.end(1))
+    load_responses(con, list(inputs.response_files), window.end(0))
+    ctx = EngineContext(con=con, window=window, config=config)
+    build_identity(ctx, list(inputs.identity_links))
+    prune_old_events(con, horizon_start)
+    build_plan_events(ctx)
+    build_sessions(ctx)
+    build_orders(ctx)
+    build_feedback_table(ctx)
+    build_day_scores(ctx)
+    tracked = ctx.rows("SELECT DISTINCT event FROM ev WHERE type = 'track' AND event IS NOT NULL")
+    ctx.tracked_events = frozenset(str(row[0]) for row in tracked)
+    ctx.day_has_events = bool(
+        ctx.scalar("SELECT EXISTS (SELECT 1 FROM ev WHERE ts >= $d_start AND ts < $d_end)")
+    )
+    return ctx
+
+
+def _sort_key(point: MetricPoint) -> tuple[int, int, int, str]:
+    rank = int(point.breakdown.get("rank", "0")) if point.breakdown.get("rank", "").isdigit() else 0
+    return (
+        METRIC_ORDER.get(point.metric, len(METRIC_ORDER)),
+        1 if point.breakdown else 0,
+        rank,
+        point.breakdown_key,
+    )
+
+
+def _north_star(ctx: EngineContext, points: list[MetricPoint]) -> list[MetricPoint]:
+    name = ctx.config.north_star
+    for point in points:
+        if point.metric == name and not point.breakdown and point.value is not None:
+            return [ctx.point("north_star", point.value, None, {"metric": name})]
+    return []
+
+
+def _run(
+    inputs: EngineInputs,
+    day: date,
+    config: TenantConfig,
+    duckdb_config: DuckDBConfig | None,
+    with_points: bool,
+) -> DayResult:
+    con = _connect(duckdb_config)
+    try:
+        ctx = _prepare(con, inputs, day, config)
+        points: list[MetricPoint] = []
+        if with_points:
+            for group in _GROUPS:
+                points += group(ctx)
+            points += _north_star(ctx, points)
+            points.sort(key=_sort_key)
+        return DayResult(points=points, person_scores=person_scores(ctx))
+    finally:
+        con.close()
+
+
+def compute_day_result(
+    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+) -> DayResult:
+    """Metric points and per-person engagement scores of tenant-local day `day`, in one pass."""
+    return _run(inputs, day, config, duckdb_config, with_points=True)
+
+
+def compute_day(
+    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+) -> list[MetricPoint]:
+    """Every metric of METRICS.md for tenant-local day `day`, totals and breakdowns.
+
+    Metrics without data are absent. `duckdb_config` is passed to `duckdb.connect` (e.g.
+    `{"threads": 1, "memory_limit": "1GB", "temp_directory": "/tmp/duckdb"}`); by default DuckDB
+    picks its thread count and memory limit itself.
+    """
+    return _run(inputs, day, config, duckdb_config, with_points=True).points
+
+
+def compute_person_scores(
+    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+) -> dict[str, float]:
+    """Person id (stitched userId, else anonymousId) -> engagement score in [0, 100] on `day`."""
+    return _run(inputs, day, config, duckdb_config, with_points=False).person_scores

@@ -1,0 +1,157 @@
+"""Per-person engagement score, its daily summary (`engagement_score`, `at_risk`).
+
+The people scored on D are those with activity in the trailing 90 days D-89..D. Each person gets
+five components in [0, 1]:
+
+* recency: percentile rank of the time since their last activity (most recent = 1);
+* frequency: percentile rank of their number of sessions started in the 90 days (0 sessions = 0);
+* monetary: percentile rank of their order revenue in the 90 days (no spend = 0);
+* breadth: `(min(channels, 3) / 3 + min(kinds, 5) / 5) / 2`, with the distinct channels and event
+  kinds (track event names, `page`, `screen`) of their 90-day activity;
+* feedback: their latest feedback up to the end of D: a complete survey response (NPS `v/10`, else
+  CSAT `(v-1)/4`, else CES `(7-v)/6`, else a 1-5 `rating` `(v-1)/4`, else the mean comment
+  sentiment with positive 1, neutral 0.5, negative 0) or a `Review Posted` rating `(r-1)/4`.
+
+Percentile rank = the share of scored people whose value is at most theirs (`cume_dist`), so ties
+share the higher rank. The score is `100 x` the weighted mean of the components with
+`TenantConfig.engagement_weights`; for a person without any feedback the feedback weight is left
+out (the others are re-normalised) instead of guessing a neutral value. All-zero weights count as
+equal weights (and a person without feedback when only feedback is weighted gets the plain mean of
+the other four). The score is always within [0, 100].
+
+Per tenant-day: `engagement_score` = mean score, `extra = {"people": n, "deciles": [p10, ...,
+p90]}` (continuous quantiles); `at_risk` = people scored both on D and on D-30 (whose 90-day window
+is D-119..D-30) whose score fell by 20 points or more, `extra["compared"]` = people scored on both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from touchpoint.engine.context import EngineContext
+from touchpoint.models.metrics import MetricPoint
+
+AT_RISK_DROP = 20.0
+SCORE_DAYS = 90
+
+_FEEDBACK = """
+CREATE TABLE person_feedback AS
+SELECT person, ts, feedback FROM (
+    SELECT r.person, r.ts, coalesce(a.nps, a.csat, a.ces, a.rating, c.sentiment) AS feedback
+    FROM resp AS r
+    LEFT JOIN (
+        SELECT response_id,
+            avg(value / 10) FILTER (WHERE kind = 'nps' AND value BETWEEN 0 AND 10) AS nps,
+            avg((value - 1) / 4) FILTER (WHERE kind = 'csat' AND value BETWEEN 1 AND 5) AS csat,
+            avg((7 - value) / 6) FILTER (WHERE kind = 'ces' AND value BETWEEN 1 AND 7) AS ces,
+            avg((value - 1) / 4) FILTER (WHERE kind = 'rating' AND value BETWEEN 1 AND 5) AS rating
+        FROM answers GROUP BY response_id
+    ) AS a USING (response_id)
+    LEFT JOIN (
+        SELECT response_id,
+            avg(CASE sentiment WHEN 'positive' THEN 1.0 WHEN 'neutral' THEN 0.5 WHEN 'negative' THEN 0.0 END)
+                AS sentiment
+        FROM comments GROUP BY response_id
+    ) AS c USING (response_id)
+    UNION ALL
+    SELECT person, ts, (rating - 1) / 4 FROM plan_ev
+    WHERE event = 'Review Posted' AND rating BETWEEN 1 AND 5
+)
+WHERE person IS NOT NULL AND feedback IS NOT NULL
+"""
+
+_SCORES = """
+CREATE TABLE {name} AS
+WITH p AS (
+    SELECT person, max(ts) AS last_ts, count(DISTINCT channel) AS channels,
+        count(DISTINCT coalesce(event, type)) AS kinds
+    FROM act WHERE ts >= $ws AND ts < $we GROUP BY person
+), f AS (
+    SELECT person, count(*) AS sessions FROM sess WHERE start_ts >= $ws AND start_ts < $we GROUP BY person
+), m AS (
+    SELECT person, sum(revenue) AS spend FROM orders
+    WHERE person IS NOT NULL AND ts >= $ws AND ts < $we GROUP BY person
+), fb AS (
+    SELECT person, arg_max(feedback, ts) AS feedback FROM person_feedback WHERE ts < $we GROUP BY person
+), base AS (
+    SELECT p.person, epoch($we - p.last_ts) AS age_s, coalesce(f.sessions, 0) AS sessions,
+        coalesce(m.spend, 0.0) AS spend, p.channels, p.kinds,
+        -- least/greatest skip NULLs: clamp only real feedback, keep NULL for people without any
+        CASE WHEN fb.feedback IS NOT NULL THEN least(1.0, greatest(0.0, fb.feedback)) END AS feedback
+    FROM p LEFT JOIN f USING (person) LEFT JOIN m USING (person) LEFT JOIN fb USING (person)
+), comp AS (
+    SELECT person, feedback,
+        cume_dist() OVER (ORDER BY age_s DESC) AS recency,
+        CASE WHEN sessions > 0 THEN cume_dist() OVER (ORDER BY sessions) ELSE 0.0 END AS frequency,
+        CASE WHEN spend > 0 THEN cume_dist() OVER (ORDER BY spend) ELSE 0.0 END AS monetary,
+        (least(channels, 3) / 3.0 + least(kinds, 5) / 5.0) / 2.0 AS breadth
+    FROM base
+), weighted AS (
+    SELECT person, recency, frequency, monetary, breadth,
+        $w_recency * recency + $w_frequency * frequency + $w_monetary * monetary + $w_breadth * breadth
+            + coalesce($w_feedback * feedback, 0.0) AS num,
+        $w_recency + $w_frequency + $w_monetary + $w_breadth
+            + CASE WHEN feedback IS NULL THEN 0.0 ELSE $w_feedback END AS den
+    FROM comp
+)
+SELECT person, least(100.0, greatest(0.0, 100.0 * CASE WHEN den > 0 THEN num / den
+    ELSE (recency + frequency + monetary + breadth) / 4.0 END)) AS score
+FROM weighted
+"""
+
+
+def _weights(ctx: EngineContext) -> dict[str, float]:
+    w = ctx.config.engagement_weights
+    weights = {
+        "w_recency": w.recency,
+        "w_frequency": w.frequency,
+        "w_monetary": w.monetary,
+        "w_breadth": w.breadth,
+        "w_feedback": w.feedback,
+    }
+    if sum(weights.values()) <= 0:
+        weights = dict.fromkeys(weights, 1.0)
+    return weights
+
+
+def build_feedback_table(ctx: EngineContext) -> None:
+    """Create `person_feedback`: every feedback signal (responses and reviews) mapped to [0, 1]."""
+    ctx.execute(_FEEDBACK)
+
+
+def build_scores(ctx: EngineContext, name: str, window_start: datetime, window_end: datetime) -> None:
+    """Create table `name(person, score)` for people active in `[window_start, window_end)`."""
+    sql = _SCORES.format(name=name)
+    ctx.execute(sql, ws=window_start, we=window_end, **_weights(ctx))
+
+
+def build_day_scores(ctx: EngineContext) -> None:
+    """Create `score_d` (scores on D) and `score_p` (scores on D-30)."""
+    build_scores(ctx, "score_d", ctx.window.start(1 - SCORE_DAYS), ctx.window.end(0))
+    build_scores(ctx, "score_p", ctx.window.start(-30 + 1 - SCORE_DAYS), ctx.window.end(-30))
+
+
+def person_scores(ctx: EngineContext) -> dict[str, float]:
+    """Person id -> engagement score on D (after `build_day_scores`)."""
+    return {
+        str(person): round(float(score), 6) for person, score in ctx.rows("SELECT person, score FROM score_d")
+    }
+
+
+def compute_scores(ctx: EngineContext) -> list[MetricPoint]:
+    """`engagement_score` (mean, deciles) and `at_risk` of day D (after `build_day_scores`)."""
+    points: list[MetricPoint] = []
+    people, mean, deciles = ctx.rows(
+        "SELECT count(*), avg(score), quantile_cont(score, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) FROM score_d"
+    )[0]
+    if people:
+        extra: dict[str, Any] = {"people": int(people), "deciles": [round(float(v), 6) for v in deciles]}
+        points.append(ctx.point("engagement_score", float(mean), None, extra))
+    compared, dropped = ctx.rows(
+        "SELECT count(*), count(*) FILTER (WHERE p.score - d.score >= $drop) FROM score_d AS d JOIN score_p AS p USING (person)",
+        drop=AT_RISK_DROP,
+    )[0]
+    if compared:
+        points.append(ctx.point("at_risk", float(dropped), None, {"compared": int(compared)}))
+    return points
