@@ -4,7 +4,8 @@ Usage: python infra/package.py --out build --stage dev [--function ingest ...]
 
 Produces `build/<function>/` (a SAM template `sam.json` and `deployment.zip` per app, from
 `chalice package`) and `build/resources.yaml` (the shared resources template). Chalice only ships
-`app.py`, `chalicelib/`, the requirements and `vendor/`, so the shared package goes into `vendor/`.
+`app.py`, `chalicelib/`, the requirements and `vendor/`, so the shared package goes into `vendor/`
+of a staged copy of each app (the source tree is left as it is).
 """
 
 from __future__ import annotations
@@ -21,21 +22,68 @@ FUNCTIONS = ("ingest", "surveys", "feedback", "insights", "rollup")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 
+# Functions whose dependencies are installed into vendor/ by this script for a newer Lambda
+# Python than the local interpreter, instead of by Chalice from requirements.txt. The rollup needs
+# DuckDB >= 1.3, whose wheels need glibc 2.27+: the python3.11 Lambda runtime (Amazon Linux 2,
+# glibc 2.26) cannot load them, python3.12 (Amazon Linux 2023) can. Its merge template sets the
+# functions' Runtime to match.
+VENDORED_RUNTIME = {"rollup": "3.12"}
+
+
 def vendor_shared(function_dir: Path) -> Path:
     """Install the shared `touchpoint` package into the app's `vendor/` (replacing an old copy)."""
     vendor = function_dir / "vendor"
+    if vendor.exists():
+        shutil.rmtree(vendor)
+    vendor.mkdir()
     target = vendor / "touchpoint"
-    if target.exists():
-        shutil.rmtree(target)
-    vendor.mkdir(exist_ok=True)
     shutil.copytree(REPO_ROOT / "shared" / "touchpoint", target, ignore=_IGNORE)
     return target
 
 
+def vendor_requirements(function_dir: Path, python_version: str) -> None:
+    """pip-install `vendor-requirements.txt` into vendor/ as Lambda (manylinux x86_64) wheels."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--target",
+            str(function_dir / "vendor"),
+            "--implementation",
+            "cp",
+            "--python-version",
+            python_version,
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--only-binary=:all:",
+            "--upgrade",
+            "-r",
+            str(function_dir / "vendor-requirements.txt"),
+        ],
+        check=True,
+    )
+
+
 def package_function(name: str, out: Path, stage: str) -> Path:
     """Vendor and `chalice package` one function; returns its output folder."""
-    function_dir = REPO_ROOT / "functions" / name
+    # Work on a staged copy so that packaging never changes the source tree (and two packaging
+    # runs, e.g. parallel test workers, cannot clobber each other's vendor/).
+    function_dir = out / ".staging" / name
+    if function_dir.exists():
+        shutil.rmtree(function_dir)
+    shutil.copytree(
+        REPO_ROOT / "functions" / name,
+        function_dir,
+        ignore=shutil.ignore_patterns("vendor", "deployments", "deployed", "__pycache__", "*.pyc"),
+    )
     vendor_shared(function_dir)
+    if name in VENDORED_RUNTIME:
+        vendor_requirements(function_dir, VENDORED_RUNTIME[name])
     destination = out / name
     if destination.exists():
         shutil.rmtree(destination)
@@ -43,6 +91,10 @@ def package_function(name: str, out: Path, stage: str) -> Path:
     env = {**os.environ, "TOUCHPOINT_STAGE": stage}  # chalice imports app.py, which validates settings
     env.pop("AWS_ENDPOINT_URL", None)
     env.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    # A function may add to the generated template (e.g. environment variables that reference
+    # another of its resources) with `.chalice/merge-template.json`.
+    merge = function_dir / ".chalice" / "merge-template.json"
+    merge_args = ["--merge-template", str(merge)] if merge.is_file() else []
     subprocess.run(
         [
             str(chalice),
@@ -51,6 +103,7 @@ def package_function(name: str, out: Path, stage: str) -> Path:
             stage,
             "--pkg-format",
             "cloudformation",
+            *merge_args,
             str(destination.resolve()),
         ],
         cwd=function_dir,
@@ -75,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"packaging {name} ...", flush=True)
         package_function(name, out, args.stage)
     shutil.copyfile(REPO_ROOT / "infra" / "template.yaml", out / "resources.yaml")
+    shutil.rmtree(out / ".staging", ignore_errors=True)
     print(f"artefacts in {out}")
     return 0
 

@@ -1,12 +1,155 @@
 """The feedback function: QR-code feedback forms in stores. Wiring only: routes call chalicelib logic."""
 
-from chalice.app import Chalice
+import time
+from typing import Any
 
+from chalice.app import Chalice, Response
+
+from chalicelib import admin, artwork, form
+from chalicelib.policy import get_policy
+from chalicelib.urls import public_base_url
+from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
+from touchpoint.web.auth import ADMIN, PUBLIC, Principal
 from touchpoint.web.health import register_health
+from touchpoint.web.routing import route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
+get_policy()
 
 app = Chalice(app_name="touchpoint-feedback")
+# PNG is a default binary type; posters may be PDF. A client must send a matching Accept header
+# (`image/png`, `application/pdf` or `*/*`), as API Gateway needs it to return the raw bytes.
+app.api.binary_types.append("application/pdf")
 
 register_health(app, "feedback", tables=["config_table", "responses_table", "state_table"], bucket=True)
+
+LOCATIONS = "/v1/locations"
+LOCATION = LOCATIONS + "/{location_id}"
+TOUCHPOINTS = LOCATION + "/touchpoints"
+TOUCHPOINT = TOUCHPOINTS + "/{touchpoint_id}"
+FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+
+
+def _body() -> bytes | None:
+    request = app.current_request
+    assert request is not None
+    raw = request.raw_body
+    return (raw.encode("utf-8") if isinstance(raw, str) else raw) or None
+
+
+def _query() -> dict[str, str]:
+    request = app.current_request
+    assert request is not None
+    return dict(request.query_params or {})
+
+
+def _base_url() -> str:
+    request = app.current_request
+    assert request is not None
+    return public_base_url(get_policy().public_base_url, dict(request.headers), request.context or {})
+
+
+def _form_request(token: str) -> form.FormRequest:
+    request = app.current_request
+    assert request is not None
+    source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
+    return form.FormRequest(
+        token=token,
+        headers=dict(request.headers),
+        query=_query(),
+        body=_body(),
+        source_ip=source_ip,
+    )
+
+
+@route(app, LOCATIONS, access=ADMIN, methods=["POST"])
+def create_location(principal: Principal) -> Any:
+    """Create a store."""
+    return admin.create_location(get_runtime(), principal.tenant_id, _body())
+
+
+@route(app, LOCATIONS, access=ADMIN)
+def list_locations(principal: Principal) -> Any:
+    """The tenant's stores."""
+    return admin.list_locations(get_runtime(), principal.tenant_id)
+
+
+@route(app, LOCATION, access=ADMIN)
+def get_location(principal: Principal, location_id: str) -> Any:
+    """One store."""
+    return admin.get_location(get_runtime(), principal.tenant_id, location_id)
+
+
+@route(app, TOUCHPOINTS, access=ADMIN, methods=["POST"])
+def create_touchpoint(principal: Principal, location_id: str) -> Any:
+    """Create a touchpoint (and its QR code) in a store."""
+    return admin.create_touchpoint(get_runtime(), principal.tenant_id, location_id, _body(), _base_url())
+
+
+@route(app, TOUCHPOINTS, access=ADMIN)
+def list_touchpoints(principal: Principal, location_id: str) -> Any:
+    """A store's touchpoints with their QR URLs."""
+    return admin.list_touchpoints(get_runtime(), principal.tenant_id, location_id, _base_url())
+
+
+@route(app, TOUCHPOINT, access=ADMIN)
+def get_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -> Any:
+    """One touchpoint with its QR URL."""
+    return admin.get_touchpoint(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
+
+
+@route(app, TOUCHPOINT, access=ADMIN, methods=["PUT"])
+def bind_survey(principal: Principal, location_id: str, touchpoint_id: str) -> Any:
+    """Bind a survey to a touchpoint (`{"survey_id": null}`: the default in-store survey)."""
+    return admin.bind_survey(
+        get_runtime(), principal.tenant_id, location_id, touchpoint_id, _body(), _base_url()
+    )
+
+
+@route(app, TOUCHPOINT + "/rotate", access=ADMIN, methods=["POST"])
+def rotate_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -> Any:
+    """Issue a new QR code; the old ones stop working."""
+    return admin.rotate(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
+
+
+@route(app, TOUCHPOINT + "/revoke", access=ADMIN, methods=["POST"])
+def revoke_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -> Any:
+    """Stop every QR code of the touchpoint."""
+    return admin.revoke(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
+
+
+@route(app, TOUCHPOINT + "/qr.svg", access=ADMIN)
+def qr_svg(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+    """The QR code as SVG."""
+    return artwork.qr_image(
+        get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url(), "svg"
+    )
+
+
+@route(app, TOUCHPOINT + "/qr.png", access=ADMIN)
+def qr_png(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+    """The QR code as PNG (send `Accept: image/png`)."""
+    return artwork.qr_image(
+        get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url(), "png"
+    )
+
+
+@route(app, TOUCHPOINT + "/poster", access=ADMIN)
+def poster(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+    """A printable poster: `?size=A4|A5&format=svg|pdf&lang=de|en` (PDF: send `Accept: application/pdf`)."""
+    return artwork.poster_response(
+        get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url(), _query()
+    )
+
+
+@route(app, "/f/{token}", access=PUBLIC)
+def show_form(_principal: None, token: str) -> Response:
+    """The public feedback form of a QR code."""
+    return form.show_form(get_runtime(), _form_request(token), time.time())
+
+
+@route(app, "/f/{token}", access=PUBLIC, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def submit_form(_principal: None, token: str) -> Response:
+    """A submitted feedback form."""
+    return form.submit_form(get_runtime(), _form_request(token), get_policy(), time.time())

@@ -1,9 +1,17 @@
 """The insights function: metrics API and dashboard. Wiring only: routes call chalicelib logic."""
 
-from chalice.app import Chalice
+from typing import Any
 
+from chalice.app import Chalice, Request, Response
+
+from chalicelib import alerts_api, csv_export, views
+from chalicelib.metrics_api import read_metrics
+from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
+from touchpoint.web.auth import ADMIN, PUBLIC, READ, Principal
+from touchpoint.web.errors import ApiError
 from touchpoint.web.health import register_health
+from touchpoint.web.routing import json_response, route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 
@@ -12,3 +20,189 @@ app = Chalice(app_name="touchpoint-insights")
 register_health(
     app, "insights", tables=["config_table", "metrics_table", "responses_table", "state_table"], bucket=False
 )
+
+
+@route(app, "/v1/metrics", access=READ)
+def get_metrics(principal: Principal) -> dict[str, Any]:
+    """Daily values of one metric: `?metric=M&from=D1&to=D2[&breakdown=B]` (read or admin key)."""
+    request = app.current_request
+    assert request is not None
+    return read_metrics(principal.tenant_id, request.query_params, get_runtime().metrics)
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None
+    return request
+
+
+def _page_error(error: ApiError) -> Response:
+    return views.page_error(app.current_request, error)
+
+
+# Metrics API ------------------------------------------------------------------------------------
+
+
+@route(app, "/v1/metrics/batch", access=READ)
+def get_metrics_batch(principal: Principal) -> dict[str, Any]:
+    """Several metrics in one call: `?metrics=a,b` (or `metric` repeated) `&from&to[&breakdown]`."""
+    return views.batch_metrics(principal.tenant_id, _request().query_params, get_runtime().metrics)
+
+
+@route(app, "/v1/metrics.csv", access=READ)
+def get_metrics_csv(principal: Principal) -> Response:
+    """The batch metrics query as CSV."""
+    return views.metrics_csv(principal.tenant_id, _request().query_params, get_runtime().metrics)
+
+
+@route(app, "/v1/summary", access=READ)
+def get_summary(principal: Principal) -> dict[str, Any]:
+    """The north star and each metric's change against the previous period: `?from&to`."""
+    return views.summary(get_runtime(), principal, _request().query_params)
+
+
+@route(app, "/v1/summary.csv", access=READ)
+def get_summary_csv(principal: Principal) -> Response:
+    """The summary as CSV."""
+    return views.summary_csv(get_runtime(), principal, _request().query_params)
+
+
+@route(app, "/v1/comments", access=READ)
+def get_comments(principal: Principal) -> dict[str, Any]:
+    """The comments behind a feedback metric: `?metric&date[&location&channel&survey]`, by theme."""
+    runtime = get_runtime()
+    return views.comments(runtime, principal, _request().query_params, runtime.responses)
+
+
+@route(app, "/v1/comments.csv", access=READ)
+def get_comments_csv(principal: Principal) -> Response:
+    """The comments query as CSV."""
+    runtime = get_runtime()
+    return views.comments_csv(runtime, principal, _request().query_params, runtime.responses)
+
+
+# Alerts -----------------------------------------------------------------------------------------
+
+
+@route(app, "/v1/alerts", access=READ)
+def get_alerts(principal: Principal) -> dict[str, Any]:
+    """Fired alerts with their delivery status: `?from&to&status`."""
+    runtime = get_runtime()
+    tenant = runtime.tenants.get_tenant(principal.tenant_id)
+    timezone = tenant.config.timezone if tenant else "UTC"
+    params = views.as_params(_request().query_params)
+    return {"alerts": alerts_api.list_alerts(runtime, principal.tenant_id, timezone, params)}
+
+
+@route(app, "/v1/alerts.csv", access=READ)
+def get_alerts_csv(principal: Principal) -> Response:
+    """Fired alerts as CSV."""
+    document = get_alerts(principal)
+    return csv_export.csv_response(csv_export.alerts_csv(document["alerts"]), "touchpoint-alerts.csv")
+
+
+@route(app, "/v1/alerts/rules", access=ADMIN)
+def get_alert_rules(principal: Principal) -> dict[str, Any]:
+    """The tenant's alert rules."""
+    return alerts_api.list_rules(get_runtime(), principal.tenant_id)
+
+
+@route(app, "/v1/alerts/rules", access=ADMIN, methods=["POST"])
+def post_alert_rule(principal: Principal) -> Response:
+    """Create an alert rule."""
+    rule = alerts_api.create_rule(get_runtime(), principal.tenant_id, _request().raw_body)
+    return json_response(201, rule)
+
+
+@route(app, "/v1/alerts/rules/{rule_id}", access=ADMIN)
+def get_alert_rule(principal: Principal, rule_id: str) -> dict[str, Any]:
+    """One alert rule."""
+    return alerts_api.get_rule(get_runtime(), principal.tenant_id, rule_id)
+
+
+@route(app, "/v1/alerts/rules/{rule_id}", access=ADMIN, methods=["PUT"])
+def put_alert_rule(principal: Principal, rule_id: str) -> dict[str, Any]:
+    """Replace an alert rule."""
+    return alerts_api.replace_rule(get_runtime(), principal.tenant_id, rule_id, _request().raw_body)
+
+
+@route(app, "/v1/alerts/rules/{rule_id}", access=ADMIN, methods=["DELETE"])
+def delete_alert_rule(principal: Principal, rule_id: str) -> dict[str, Any]:
+    """Delete an alert rule (its fired alerts stay)."""
+    return alerts_api.delete_rule(get_runtime(), principal.tenant_id, rule_id)
+
+
+@route(app, "/v1/alerts/webhook", access=ADMIN)
+def get_alert_webhook(principal: Principal) -> dict[str, Any]:
+    """The webhook URL and its signing secret."""
+    return alerts_api.webhook_settings(get_runtime(), principal.tenant_id)
+
+
+@route(app, "/v1/alerts/webhook", access=ADMIN, methods=["PUT"])
+def put_alert_webhook(principal: Principal) -> dict[str, Any]:
+    """Set or remove the webhook URL: `{"url": "https://..."}`."""
+    return alerts_api.set_webhook(get_runtime(), principal.tenant_id, _request().raw_body)
+
+
+@route(app, "/v1/alerts/webhook/rotate", access=ADMIN, methods=["POST"])
+def post_alert_webhook_rotate(principal: Principal) -> dict[str, Any]:
+    """Replace the webhook signing secret."""
+    return alerts_api.rotate_webhook_secret(get_runtime(), principal.tenant_id)
+
+
+@route(app, "/v1/alerts/{alert_id}", access=READ)
+def get_alert(principal: Principal, alert_id: str) -> dict[str, Any]:
+    """One fired alert with every delivery attempt."""
+    return alerts_api.get_alert(get_runtime(), principal.tenant_id, alert_id)
+
+
+@route(app, "/v1/alerts/{alert_id}/redeliver", access=ADMIN, methods=["POST"])
+def post_alert_redeliver(principal: Principal, alert_id: str) -> dict[str, Any]:
+    """Try a fired alert's failed deliveries again."""
+    return alerts_api.redeliver_alert(get_runtime(), principal.tenant_id, alert_id)
+
+
+# Dashboard --------------------------------------------------------------------------------------
+
+
+@route(app, "/dashboard", access=READ, on_error=_page_error)
+def get_dashboard(principal: Principal) -> Response:
+    """The dashboard (the sign-in page when there is no session)."""
+    return views.dashboard(get_runtime(), principal, _request())
+
+
+@route(app, "/dashboard/comments", access=READ, on_error=_page_error)
+def get_dashboard_comments(principal: Principal) -> Response:
+    """The comments behind a number."""
+    runtime = get_runtime()
+    return views.comments_view(runtime, principal, _request(), runtime.responses)
+
+
+@route(app, "/dashboard/login", access=PUBLIC)
+def get_dashboard_login(_principal: None) -> Response:
+    """The sign-in form."""
+    return views.login_page(_request())
+
+
+@route(
+    app,
+    "/dashboard/login",
+    access=PUBLIC,
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded", "multipart/form-data"],
+)
+def post_dashboard_login(_principal: None) -> Response:
+    """Sign in with the tenant's read key (kept in a Secure, HttpOnly, SameSite=Strict cookie)."""
+    return views.login(get_runtime(), _request())
+
+
+@route(
+    app,
+    "/dashboard/logout",
+    access=PUBLIC,
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded", "application/json", "text/plain"],
+)
+def post_dashboard_logout(_principal: None) -> Response:
+    """Sign out."""
+    return views.logout(_request())

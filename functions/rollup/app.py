@@ -1,4 +1,9 @@
-"""The rollup function: nightly metric rollups. Wiring only: handlers call chalicelib logic."""
+"""The rollup function: nightly metric rollups. Wiring only: handlers call chalicelib logic.
+
+`nightly` is the hourly EventBridge target (the dispatcher); `worker` rolls up one tenant-day per
+invocation (the dispatcher invokes it asynchronously, one tenant-day each); `retention` is the
+daily privacy run (pending erasures, then each tenant's retention sweep; `touchpoint.privacy`).
+"""
 
 from typing import Any
 
@@ -6,7 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalice.app import Chalice
 
 from chalicelib.dispatch import dispatch_scheduled
-from touchpoint.observability import logger, metrics
+from chalicelib.worker import run_worker
+from touchpoint.observability import logger, metrics, tracer
+from touchpoint.privacy.scheduled import handle_scheduled
+from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
@@ -15,8 +23,27 @@ app = Chalice(app_name="touchpoint-rollup")
 
 
 @app.lambda_function(name="nightly")
+@tracer.capture_lambda_handler
 @logger.inject_lambda_context
 @metrics.log_metrics
 def nightly(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Hourly EventBridge target: starts the tenant-days due at 02:00 local time and dirty days."""
-    return dispatch_scheduled(event)
+    return dispatch_scheduled(event, context)
+
+
+@app.lambda_function(name="worker")
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+@metrics.log_metrics
+def worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Rolls up one tenant-day: `{"tenant_id": ..., "date": "YYYY-MM-DD", "generation": ...}`."""
+    return run_worker(event, context)
+
+
+@app.lambda_function(name="retention")
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+@metrics.log_metrics
+def retention(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Daily EventBridge target: continue pending erasures, then sweep each tenant's retention."""
+    return handle_scheduled(get_runtime(), event, context)

@@ -8,10 +8,23 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 
 from touchpoint.settings import Settings, get_settings
+from touchpoint.storage.alerts import AlertRepository
 from touchpoint.storage.clients import AwsClients
+from touchpoint.storage.coupons import CouponRepository
+from touchpoint.storage.form_state import FormStateRepository
+from touchpoint.storage.identity import IdentityRepository
 from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository
 from touchpoint.storage.locations import LocationRepository
+from touchpoint.storage.metrics import MetricsRepository
+from touchpoint.storage.privacy_records import PrivacyRecordRepository
+from touchpoint.storage.privacy_state import PrivacyStateRepository
+from touchpoint.storage.quarantine import QuarantineRepository
+from touchpoint.storage.rate_limits import RateLimitRepository
+from touchpoint.storage.response_exports import ResponseExportRepository
+from touchpoint.storage.responses import ResponseRepository
 from touchpoint.storage.rollup_state import RollupStateRepository
+from touchpoint.storage.surveys import SurveyRepository
 from touchpoint.storage.tenants import TenantRepository
 
 
@@ -41,6 +54,73 @@ class Runtime:
     def rollup_state(self) -> RollupStateRepository:
         """Done and dirty tenant-days."""
         return RollupStateRepository(self.clients.dynamodb, self.settings.state_table)
+
+    @cached_property
+    def surveys(self) -> SurveyRepository:
+        """Survey definitions."""
+        return SurveyRepository(self.clients.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def responses(self) -> ResponseRepository:
+        """Survey and feedback responses."""
+        return ResponseRepository(self.clients.dynamodb, self.settings.responses_table)
+
+    @cached_property
+    def coupons(self) -> CouponRepository:
+        """Thank-you coupon pools and who received a coupon."""
+        return CouponRepository(
+            self.clients.dynamodb, self.settings.config_table, self.settings.responses_table
+        )
+
+    @cached_property
+    def response_exports(self) -> ResponseExportRepository:
+        """Response exports (CSV, JSON lines) in the lake, downloaded through presigned URLs."""
+        return ResponseExportRepository(self.clients.s3, self.settings.lake_bucket)
+
+    @cached_property
+    def identity(self) -> IdentityRepository:
+        """Identity links and the erasure suppression list (people table)."""
+        return IdentityRepository(self.clients.dynamodb, self.settings.people_table)
+
+    @cached_property
+    def rate_limits(self) -> RateLimitRepository:
+        """Per-tenant request windows (state table)."""
+        return RateLimitRepository(self.clients.dynamodb, self.settings.state_table)
+
+    @cached_property
+    def quarantine(self) -> QuarantineRepository:
+        """Rejected input and its reasons (lake `quarantine/`)."""
+        return QuarantineRepository(self.lake)
+
+    @cached_property
+    def metrics(self) -> MetricsRepository:
+        """Daily metric results (readers see each day's current rollup run only)."""
+        return MetricsRepository(self.clients.dynamodb, self.settings.metrics_table, self.rollup_state)
+
+    @cached_property
+    def form_state(self) -> FormStateRepository:
+        """Rate-limit windows and single-use nonces of the feedback form."""
+        return FormStateRepository(self.clients.dynamodb, self.settings.state_table)
+
+    @cached_property
+    def alerts(self) -> AlertRepository:
+        """Alert rules, fired alerts and their delivery attempts."""
+        return AlertRepository(self.clients.dynamodb, self.settings.config_table, self.settings.state_table)
+
+    @cached_property
+    def lake_maintenance(self) -> LakeMaintenanceRepository:
+        """Conditional rewrites and batch deletes of lake objects (erasure, retention)."""
+        return LakeMaintenanceRepository(self.clients.s3, self.settings.lake_bucket)
+
+    @cached_property
+    def privacy_records(self) -> PrivacyRecordRepository:
+        """A person's responses and guards (erasure, export) and expired responses (retention)."""
+        return PrivacyRecordRepository(self.clients.dynamodb, self.settings.responses_table)
+
+    @cached_property
+    def privacy_state(self) -> PrivacyStateRepository:
+        """Privacy audit log, pending erasure jobs and retention watermarks (state table)."""
+        return PrivacyStateRepository(self.clients.dynamodb, self.settings.state_table)
 
 
 @lru_cache(maxsize=1)

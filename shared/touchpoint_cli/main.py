@@ -8,6 +8,10 @@ from types import FrameType
 
 import click
 
+from touchpoint_cli.demo import demo_command
+from touchpoint_cli.privacy import erase_command, export_person_command, sweep_command
+from touchpoint_cli.qr import qr
+from touchpoint_cli.rollup import backfill_command, rollup_command
 from touchpoint_cli.stack import LocalStack
 from touchpoint_cli.tenants import tenants
 
@@ -56,6 +60,13 @@ def dev(port: int, aws_port: int | None) -> None:
 
 
 cli.add_command(tenants)
+cli.add_command(rollup_command)
+cli.add_command(backfill_command)
+cli.add_command(qr)
+cli.add_command(demo_command)
+cli.add_command(erase_command)
+cli.add_command(export_person_command)
+cli.add_command(sweep_command)
 
 if __name__ == "__main__":
     cli()

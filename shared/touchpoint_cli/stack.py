@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import socket
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import boto3
 
 from touchpoint.models.tenants import KeyKind, TenantConfig
 from touchpoint.runtime import get_runtime, reset_runtime
-from touchpoint_cli.apps import load_app, unload_functions
+from touchpoint_cli.apps import load_app
 from touchpoint_cli.devserver import DevServer, Router, mount
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
 from touchpoint_cli.resources import deploy_stack
@@ -83,7 +85,6 @@ class LocalStack:
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
         reset_runtime()
-        unload_functions()
         deploy_stack(boto3.client("cloudformation", region_name=LOCAL_REGION), "local")
         apps = [mount(name, load_app(name)) for name in HTTP_FUNCTIONS]
         scheduled = {
@@ -125,6 +126,10 @@ class LocalStack:
             self._server.stop()
             self._server = None
         if self._moto is not None:
+            # moto keeps its backends per process: reset them so a later stack starts empty.
+            reset = urllib.request.Request(f"http://127.0.0.1:{self.aws_port}/moto-api/reset", method="POST")
+            with contextlib.suppress(OSError), urllib.request.urlopen(reset, timeout=10):  # noqa: S310 - loopback
+                pass
             self._moto.stop()
             self._moto = None
         for name, value in self._saved_env.items():
@@ -134,7 +139,6 @@ class LocalStack:
                 os.environ[name] = value
         self._saved_env.clear()
         reset_runtime()
-        unload_functions()
 
     def __enter__(self) -> LocalInfo:
         return self.start()

@@ -52,3 +52,19 @@ def test_each_zip_holds_the_shared_package_and_its_app(build_dir: Path, name: st
 
 def test_resources_template_is_beside_the_functions(build_dir: Path) -> None:
     assert (build_dir / "resources.yaml").read_text() == (REPO_ROOT / "infra" / "template.yaml").read_text()
+
+
+def test_rollup_ships_duckdb_for_a_runtime_that_can_load_it(build_dir: Path) -> None:
+    # DuckDB >= 1.3 needs glibc 2.27+: the rollup runs on python3.12 (Amazon Linux 2023) with
+    # dependencies vendored as cp312 manylinux wheels.
+    with zipfile.ZipFile(build_dir / "rollup" / "deployment.zip") as zipped:
+        names = set(zipped.namelist())
+    assert "duckdb/__init__.py" in names
+    assert any(n.startswith("pydantic_core/_pydantic_core.cpython-312-x86_64-linux-gnu") for n in names)
+    template = json.loads((build_dir / "rollup" / "sam.json").read_text())
+    runtimes = {
+        r["Properties"]["Runtime"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    assert runtimes == {"python3.12"}

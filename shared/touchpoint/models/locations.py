@@ -45,3 +45,5 @@ class Touchpoint(BaseModel):
     token_version: int = 1
     revoked: bool = False
     created_at: datetime
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None

@@ -15,7 +15,10 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sts import STSClient
 
 # Standard retry mode retries throttling and 5xx with backoff before a request fails.
 _RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
@@ -42,3 +45,18 @@ class AwsClients:
     def s3(self) -> S3Client:
         """The S3 client."""
         return self._session_or_default().client("s3", config=_RETRY_CONFIG)
+
+    @cached_property
+    def lambda_(self) -> LambdaClient:
+        """The Lambda client (the rollup dispatcher invokes its worker asynchronously)."""
+        return self._session_or_default().client("lambda", config=_RETRY_CONFIG)
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        """The SNS client (fired alerts are published to the alerts topic)."""
+        return self._session_or_default().client("sns", config=_RETRY_CONFIG)
+
+    @cached_property
+    def sts(self) -> STSClient:
+        """The STS client (the account id in the alerts topic ARN)."""
+        return self._session_or_default().client("sts", config=_RETRY_CONFIG)

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+
+class ObjectExistsError(Exception):
+    """A write with `if_absent=True` found the key already taken (the object was left as it was)."""
 
 
 def encode_jsonl_gz(records: Iterable[dict[str, Any]]) -> bytes:
@@ -24,7 +32,8 @@ def encode_jsonl_gz(records: Iterable[dict[str, Any]]) -> bytes:
 def decode_jsonl_gz(data: bytes) -> list[dict[str, Any]]:
     """Decode gzip JSON lines back into records."""
     text = gzip.decompress(data).decode("utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    # split on "\n" only: str.splitlines() would also split inside strings at U+2028, U+0085, ...
+    return [json.loads(line) for line in text.split("\n") if line.strip()]
 
 
 def partition_prefix(area: str, tenant_id: str, day: date | None = None) -> str:
@@ -41,11 +50,27 @@ class LakeRepository:
         self.bucket = bucket
 
     def put_jsonl(
-        self, key: str, records: Iterable[dict[str, Any]], metadata: dict[str, str] | None = None
+        self,
+        key: str,
+        records: Iterable[dict[str, Any]],
+        metadata: dict[str, str] | None = None,
+        *,
+        if_absent: bool = False,
     ) -> int:
-        """Write records as one gzip JSON-lines object; returns the stored size in bytes."""
+        """Write records as one gzip JSON-lines object; returns the stored size in bytes.
+
+        With `if_absent=True` the write is conditional (S3 `If-None-Match: *`): an existing object
+        is kept and ObjectExistsError is raised, so a content-addressed key is written once.
+        """
         body = encode_jsonl_gz(records)
-        self.put_bytes(key, body, content_type="application/x-ndjson", encoding="gzip", metadata=metadata)
+        self.put_bytes(
+            key,
+            body,
+            content_type="application/x-ndjson",
+            encoding="gzip",
+            metadata=metadata,
+            if_absent=if_absent,
+        )
         return len(body)
 
     def put_bytes(
@@ -56,12 +81,23 @@ class LakeRepository:
         content_type: str,
         encoding: str | None = None,
         metadata: dict[str, str] | None = None,
+        if_absent: bool = False,
     ) -> None:
-        """Write one object (server-side encrypted by the bucket's default)."""
+        """Write one object (server-side encrypted by the bucket's default).
+
+        `if_absent=True` makes the write conditional; ObjectExistsError if the key exists.
+        """
         extra: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata or {}}
         if encoding:
             extra["ContentEncoding"] = encoding
-        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+        if if_absent:
+            extra["IfNoneMatch"] = "*"
+        try:
+            self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+        except ClientError as error:
+            if if_absent and error.response.get("Error", {}).get("Code") == "PreconditionFailed":
+                raise ObjectExistsError(key) from None
+            raise
 
     def get_bytes(self, key: str) -> bytes:
         """Read one object whole."""
@@ -81,3 +117,18 @@ class LakeRepository:
     def delete(self, key: str) -> None:
         """Delete one object."""
         self._s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def list_partitions(self, prefix: str) -> list[str]:
+        """The sub-folders directly under a prefix (e.g. the `dt=...` partitions), in key order."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        found: list[str] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            found.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
+        return found
+
+    def download_to(self, key: str, path: Path) -> int:
+        """Stream one object into a local file (the object's bytes, as stored); returns its size."""
+        body = self._s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        with path.open("wb") as out:
+            shutil.copyfileobj(body, out, length=1024 * 1024)
+        return path.stat().st_size

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,11 +38,28 @@ def error_response(error: ApiError) -> Response:
     return json_response(error.status, error.body(), error.headers)
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_INFLATED_BODY = 6 * 1024 * 1024  # Lambda's own payload limit
+
+
+def _inflate(body: bytes) -> bytes | None:
+    """A gzip body decompressed (at most 6 MB, so a small bomb cannot blow up), or None."""
+    try:
+        inflater = zlib.decompressobj(wbits=31)
+        data = inflater.decompress(body, _MAX_INFLATED_BODY)
+    except zlib.error:
+        return None
+    return None if inflater.unconsumed_tail else data
+
+
 def _body_write_key(request: Request) -> Callable[[], str | None]:
     def read() -> str | None:
+        body = request.raw_body or b"null"
+        if isinstance(body, bytes) and body.startswith(_GZIP_MAGIC):
+            body = _inflate(body) or b"null"  # SDKs may gzip a body that carries `writeKey`
         try:
-            return write_key_from_json(json.loads(request.raw_body or b"null"))
-        except (ValueError, UnicodeDecodeError):
+            return write_key_from_json(json.loads(body))
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     return read
@@ -63,11 +81,13 @@ def route(
     access: Access,
     methods: Sequence[str] = ("GET",),
     content_types: Sequence[str] | None = None,
+    on_error: Callable[[ApiError], Response] | None = None,
 ) -> Callable[[View], View]:
     """Register `view(principal, **uri_params)` as a route that checks `access` first.
 
     Public views are called as `view(None, **uri_params)`. A view returns a Chalice Response or
-    any JSON-serialisable value (sent with 200).
+    any JSON-serialisable value (sent with 200). `on_error` renders client errors (4xx, including
+    a missing or rejected key) for routes that answer browsers with HTML instead of JSON.
     """
 
     def decorator(view: View) -> View:
@@ -79,7 +99,13 @@ def route(
             except ApiError as error:
                 if error.status >= 500:
                     logger.warning("request failed", extra={"code": error.code, "status": error.status})
+                elif on_error is not None:
+                    return on_error(error)
                 return error_response(error)
+            except RecursionError:
+                # json.loads of a body nested thousands of levels deep (e.g. via request.json_body)
+                too_deep = ApiError(400, "invalid_json", "the JSON body is nested too deeply", field="body")
+                return on_error(too_deep) if on_error is not None else error_response(too_deep)
             except Exception:
                 logger.exception("unhandled error")
                 return json_response(

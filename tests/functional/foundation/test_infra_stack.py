@@ -57,7 +57,7 @@ def test_lake_bucket_is_encrypted_and_the_schedule_and_topic_exist(aws: Runtime)
     import boto3
 
     rules = boto3.client("events", region_name="eu-central-1").list_rules()["Rules"]
-    assert [r["ScheduleExpression"] for r in rules] == ["cron(0 * * * ? *)"]
+    assert sorted(r["ScheduleExpression"] for r in rules) == ["cron(0 * * * ? *)", "cron(30 3 * * ? *)"]
     topics = boto3.client("sns", region_name="eu-central-1").list_topics()["Topics"]
     assert topics[0]["TopicArn"].endswith(":touchpoint-test-alerts")
 

@@ -1,0 +1,45 @@
+"""EMF metrics of one request, published once when the request ends.
+
+Counts (namespace `Touchpoint`, dimension `service`): `EventsReceived`, `EventsAccepted` (newly
+stored), `EventsDuplicate` (already stored by an earlier attempt, or repeated in the request),
+`EventsQuarantined`, `EventsConsentDenied`, `EventsSuppressed`, `SchemaWarnings`,
+`RequestsRejected` (unreadable or too large), `RequestsRateLimited`, `RequestsFailed` (storage
+failed, 503); sizes: `BytesReceived` (decoded body) and `BytesStored` (compressed lake objects).
+The tenant id travels as metadata, not as a dimension, to keep metric cardinality flat.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from touchpoint.observability import metrics
+
+_BYTES = frozenset({"BytesReceived", "BytesStored"})
+# Powertools keeps metrics in shared state; the local server handles requests in threads.
+_FLUSH_LOCK = threading.Lock()
+
+
+class RequestMetrics:
+    """Counters of one request."""
+
+    def __init__(self, tenant_id: str, kind: str) -> None:
+        self.tenant_id = tenant_id
+        self.kind = kind
+        self.counts: Counter[str] = Counter()
+
+    def add(self, name: str, value: int = 1) -> None:
+        """Add to a counter (zero is recorded too, so dashboards see the request)."""
+        self.counts[name] += value
+
+    def flush(self) -> None:
+        """Publish the counters as one EMF document."""
+        with _FLUSH_LOCK:
+            for name, value in sorted(self.counts.items()):
+                unit = MetricUnit.Bytes if name in _BYTES else MetricUnit.Count
+                metrics.add_metric(name=name, unit=unit, value=value)
+            metrics.add_metadata(key="tenant_id", value=self.tenant_id)
+            metrics.add_metadata(key="endpoint", value=self.kind)
+            metrics.flush_metrics(raise_on_empty_metrics=False)

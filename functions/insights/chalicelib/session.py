@@ -1,0 +1,114 @@
+"""Dashboard sign-in: the tenant's read key in a Secure, HttpOnly, SameSite=Strict cookie.
+
+Only read keys sign in (an admin or write key is refused), so the cookie can never reach an
+admin route. `touchpoint.web.auth` reads the cookie like any other key on every request, so a
+revoked key ends its sessions at once. Sign-in and sign-out forms are accepted from the same
+origin only (the `Origin` header, when the browser sends one, must name this host).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+from touchpoint.keys import looks_like_key
+from touchpoint.models.tenants import KeyKind
+from touchpoint.web.auth import SESSION_COOKIE, KeyLookup
+
+SESSION_MAX_AGE_S = 8 * 3600
+LANG_COOKIE = "tp_lang"
+MAX_FORM_BYTES = 4096
+_ATTRIBUTES = "HttpOnly; Secure; SameSite=Strict; Path=/"
+_NEXT_RE = re.compile(r"^/dashboard(?:/comments)?(?:\?[A-Za-z0-9_.~%&=+:-]*)?$")
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The result of a sign-in: the key to keep on success, else the message key and its values."""
+
+    key: str | None
+    error: str | None = None
+    kind: str | None = None
+
+
+def session_cookie(key: str) -> str:
+    """`Set-Cookie` value that signs the browser in."""
+    return f"{SESSION_COOKIE}={key}; {_ATTRIBUTES}; Max-Age={SESSION_MAX_AGE_S}"
+
+
+def clear_session_cookie() -> str:
+    """`Set-Cookie` value that signs the browser out."""
+    return f"{SESSION_COOKIE}=; {_ATTRIBUTES}; Max-Age=0"
+
+
+def lang_cookie(lang: str) -> str:
+    """`Set-Cookie` value that remembers the page language for a year."""
+    return f"{LANG_COOKIE}={lang}; {_ATTRIBUTES}; Max-Age=31536000"
+
+
+def cookie_value(headers: Mapping[str, str], name: str) -> str | None:
+    """One cookie of the request, or None."""
+    raw = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
+    if not raw:
+        return None
+    try:
+        morsel = SimpleCookie(raw).get(name)
+    except CookieError:
+        return None
+    return morsel.value if morsel else None
+
+
+def read_form(body: bytes | str | None) -> dict[str, str] | None:
+    """The fields of an urlencoded form (first value of each), or None when it is too big or unreadable."""
+    if body is None:
+        return {}
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if len(raw) > MAX_FORM_BYTES:
+        return None
+    try:
+        parsed = parse_qs(
+            raw.decode("utf-8"), keep_blank_values=True, max_num_fields=10, strict_parsing=False
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return {k: v[0] for k, v in parsed.items() if v}
+
+
+def same_origin(headers: Mapping[str, str]) -> bool:
+    """False when the browser says the form came from another site.
+
+    `Sec-Fetch-Site` decides when the browser sends it; otherwise an `Origin` other than this
+    host is refused. Requests with neither (scripts, old browsers) are let through: the cookie
+    is SameSite=Strict, so a cross-site page cannot ride on a session anyway.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    fetch_site = lowered.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = lowered.get("origin")
+    if not origin or origin == "null":
+        return True
+    return urlsplit(origin).netloc.lower() == lowered.get("host", "").lower()
+
+
+def safe_next(value: str | None, lang: str) -> str:
+    """Where to go after signing in: a dashboard page of this site only (never an open redirect)."""
+    if value and _NEXT_RE.match(value):
+        return value
+    return f"/dashboard?lang={lang}"
+
+
+def check_login(key: str, keys: KeyLookup) -> LoginOutcome:
+    """Accept an active read key; otherwise say why not (`login_malformed`, `login_failed`, `login_not_read`)."""
+    key = key.strip()
+    if not looks_like_key(key):
+        return LoginOutcome(None, "login_malformed")
+    record = keys.find_key(key)
+    if record is None or not record.active:
+        return LoginOutcome(None, "login_failed")
+    if record.kind is not KeyKind.READ:
+        return LoginOutcome(None, "login_not_read", record.kind.value)
+    return LoginOutcome(key)

@@ -1,0 +1,227 @@
+"""The insights routes' logic: API documents, CSV exports and the dashboard pages.
+
+`app.py` only wires routes to these functions; each takes the caller's tenant (from the
+principal) and the request's parts, never a tenant id from the request itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from chalice.app import Request, Response
+
+from chalicelib import csv_export, pages
+from chalicelib.catalog import SUMMARY_METRICS
+from chalicelib.comments import ResponseSource, comments_document, parse_comment_query
+from chalicelib.dashboard import build_dashboard
+from chalicelib.i18n import Lang, pick_lang, t
+from chalicelib.metrics_api import parse_query, read_metrics
+from chalicelib.queries import MetricsReader, metric_list, params_of, parse_period, single
+from chalicelib.session import (
+    LANG_COOKIE,
+    check_login,
+    clear_session_cookie,
+    cookie_value,
+    lang_cookie,
+    read_form,
+    safe_next,
+    same_origin,
+    session_cookie,
+)
+from chalicelib.summary import build_summary
+from touchpoint.models.tenants import Tenant
+from touchpoint.rollup.catalog import METRIC_NAMES
+from touchpoint.runtime import Runtime
+from touchpoint.web.auth import SESSION_COOKIE, Principal
+from touchpoint.web.errors import ApiError, bad_request, not_found
+
+DASHBOARD_ALERTS = 20
+
+
+def _tenant(runtime: Runtime, principal: Principal) -> Tenant:
+    tenant = runtime.tenants.get_tenant(principal.tenant_id)
+    if tenant is None:  # a key of a deleted tenant
+        raise not_found("tenant")
+    return tenant
+
+
+def _headers(request: Request) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(request.headers).items()}
+
+
+# API ---------------------------------------------------------------------------------------------
+
+
+def batch_metrics(tenant_id: str, query: Any, reader: MetricsReader) -> dict[str, Any]:
+    """`GET /v1/metrics/batch`: several metrics in one call, each as `GET /v1/metrics` returns it."""
+    params = params_of(query)
+    names = metric_list(params, METRIC_NAMES)
+    first, last = single(params, "from"), single(params, "to")
+    if first is None or last is None:
+        missing = "from" if first is None else "to"
+        raise bad_request(f"query parameter {missing} is required", field=missing)
+    breakdown = single(params, "breakdown")
+    base = {"from": first, "to": last, **({"breakdown": breakdown} if breakdown else {})}
+    parse_query({**base, "metric": names[0]})  # validate the shared parameters before any read
+
+    def one(name: str) -> dict[str, Any]:
+        return read_metrics(tenant_id, {**base, "metric": name}, reader)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+        series = list(pool.map(one, names))
+    return {"from": first, "to": last, "breakdown": breakdown, "metrics": series}
+
+
+def metrics_csv(tenant_id: str, query: Any, reader: MetricsReader) -> Response:
+    """`GET /v1/metrics.csv`: the batch query as CSV."""
+    document = batch_metrics(tenant_id, query, reader)
+    name = f"touchpoint-metrics-{document['from']}-{document['to']}.csv"
+    return csv_export.csv_response(csv_export.metrics_csv(document["metrics"]), name)
+
+
+def summary(runtime: Runtime, principal: Principal, query: Any) -> dict[str, Any]:
+    """`GET /v1/summary`: the north star and every metric against the previous period."""
+    tenant = _tenant(runtime, principal)
+    params = params_of(query)
+    period = parse_period(params, tenant.config.timezone)
+    names = metric_list(params, SUMMARY_METRICS) if params.get("metric") or params.get("metrics") else None
+    return build_summary(tenant.tenant_id, tenant.config.north_star, period, runtime.metrics, names)
+
+
+def summary_csv(runtime: Runtime, principal: Principal, query: Any) -> Response:
+    """`GET /v1/summary.csv`."""
+    document = summary(runtime, principal, query)
+    period = document["period"]
+    name = f"touchpoint-summary-{period['from']}-{period['to']}.csv"
+    return csv_export.csv_response(csv_export.summary_csv(document), name)
+
+
+def comments(runtime: Runtime, principal: Principal, query: Any, source: ResponseSource) -> dict[str, Any]:
+    """`GET /v1/comments`: the comments behind a feedback metric, by theme."""
+    tenant = _tenant(runtime, principal)
+    parsed = parse_comment_query(params_of(query))
+    return comments_document(tenant.tenant_id, tenant.config.timezone, parsed, source)
+
+
+def comments_csv(runtime: Runtime, principal: Principal, query: Any, source: ResponseSource) -> Response:
+    """`GET /v1/comments.csv`."""
+    document = comments(runtime, principal, query, source)
+    period = document["period"]
+    name = f"touchpoint-comments-{document['metric']}-{period['from']}-{period['to']}.csv"
+    return csv_export.csv_response(csv_export.comments_csv(document), name)
+
+
+# Dashboard ---------------------------------------------------------------------------------------
+
+
+def page_lang(request: Request) -> Lang:
+    """The language of a dashboard page for this request."""
+    headers = _headers(request)
+    accept = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
+    query = {k: v[-1] for k, v in params_of(request.query_params).items()}
+    return pick_lang(query, cookie_value(headers, LANG_COOKIE), accept)
+
+
+def _lang_headers(request: Request, lang: Lang) -> dict[str, str]:
+    chosen = params_of(request.query_params).get("lang")
+    return {"Set-Cookie": lang_cookie(lang)} if chosen and chosen[-1] == lang else {}
+
+
+def _this_page(request: Request | None) -> str | None:
+    if request is None:
+        return None
+    path = str(request.context.get("resourcePath") or request.context.get("path") or "")
+    query = urlencode([(k, v) for k, values in params_of(request.query_params).items() for v in values])
+    return f"{path}?{query}" if query else path
+
+
+def page_error(request: Request | None, error: ApiError) -> Response:
+    """How a dashboard page answers a client error: the sign-in page for 401/403, else an error page."""
+    lang = page_lang(request) if request is not None else "de"
+    if error.status in (401, 403):
+        back = safe_next(_this_page(request), lang)
+        had_session = request is not None and cookie_value(_headers(request), SESSION_COOKIE) is not None
+        if not had_session:
+            return pages.html_response(200, pages.login_page(lang, next_url=back))
+        return pages.html_response(
+            401,
+            pages.login_page(lang, t(lang, "session_expired"), next_url=back),
+            {"Set-Cookie": clear_session_cookie()},
+        )
+    return pages.html_response(error.status, pages.error_page(lang, error.message))
+
+
+def dashboard(runtime: Runtime, principal: Principal, request: Request) -> Response:
+    """`GET /dashboard`: the tenant's dashboard for `?from&to` (default: the last 30 days)."""
+    tenant = _tenant(runtime, principal)
+    lang = page_lang(request)
+    period = parse_period(params_of(request.query_params), tenant.config.timezone)
+    names = {loc.location_id: loc.name for loc in runtime.locations.list_locations(tenant.tenant_id)}
+    alerts = runtime.alerts.list_alerts(
+        tenant.tenant_id, period.first, period.last + timedelta(days=1), limit=DASHBOARD_ALERTS
+    )
+    data = build_dashboard(
+        tenant.tenant_id, tenant.name, tenant.config.north_star, period, runtime.metrics, names, alerts
+    )
+    return pages.html_response(200, pages.dashboard_page(lang, data), _lang_headers(request, lang))
+
+
+def comments_view(
+    runtime: Runtime, principal: Principal, request: Request, source: ResponseSource
+) -> Response:
+    """`GET /dashboard/comments`: the drill-down page."""
+    tenant = _tenant(runtime, principal)
+    lang = page_lang(request)
+    document = comments(runtime, principal, request.query_params, source)
+    names = {loc.location_id: loc.name for loc in runtime.locations.list_locations(tenant.tenant_id)}
+    page = pages.comments_page(lang, tenant.name, document, names)
+    return pages.html_response(200, page, _lang_headers(request, lang))
+
+
+def login(runtime: Runtime, request: Request) -> Response:
+    """`POST /dashboard/login`: check the read key, set the session cookie, go to the dashboard."""
+    form = read_form(request.raw_body)
+    lang_field = (form or {}).get("lang")
+    lang = page_lang(request) if lang_field not in ("de", "en") else ("de" if lang_field == "de" else "en")
+    if not same_origin(_headers(request)):
+        return pages.html_response(403, pages.error_page(lang, "cross-site sign-in refused"))
+    if form is None:
+        return pages.html_response(400, pages.login_page(lang, t(lang, "login_malformed")))
+    outcome = check_login(form.get("key", ""), runtime.tenants)
+    if outcome.key is None:
+        message = t(lang, outcome.error or "login_failed", kind=outcome.kind or "")
+        return pages.html_response(401, pages.login_page(lang, message))
+    return Response(
+        body="",
+        status_code=303,
+        headers={
+            "Location": safe_next(form.get("next"), lang),
+            "Set-Cookie": session_cookie(outcome.key),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def logout(request: Request) -> Response:
+    """`POST /dashboard/logout`: forget the session cookie."""
+    if not same_origin(_headers(request)):
+        return pages.html_response(403, pages.error_page(page_lang(request), "cross-site sign-out refused"))
+    return Response(
+        body="",
+        status_code=303,
+        headers={"Location": "/dashboard", "Set-Cookie": clear_session_cookie(), "Cache-Control": "no-store"},
+    )
+
+
+def login_page(request: Request) -> Response:
+    """`GET /dashboard/login`: the sign-in form."""
+    return pages.html_response(200, pages.login_page(page_lang(request)))
+
+
+def as_params(query: Any) -> Mapping[str, list[str]]:
+    """Query parameters as name -> values (for the alert listing)."""
+    return params_of(query)

@@ -1,0 +1,67 @@
+"""Admin logic: create, update, activate, close, read and list surveys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.errors import service_errors
+from chalicelib.presenters import survey_view
+from touchpoint.models.surveys import SurveyDefinition, SurveyStatus
+from touchpoint.surveys.service import SurveyService
+from touchpoint.web.errors import bad_request
+
+
+def _pool_view(service: SurveyService, tenant_id: str, survey: Any) -> dict[str, Any]:
+    pool = None
+    if survey.incentive is not None and survey.incentive.kind == "pool":
+        pool = service.coupon_stats(tenant_id, survey.survey_id)
+    return survey_view(survey, pool)
+
+
+def create_survey(service: SurveyService, tenant_id: str, definition: SurveyDefinition) -> dict[str, Any]:
+    """Create a draft survey; returns its view."""
+    with service_errors():
+        survey = service.create_survey(tenant_id, definition)
+    return _pool_view(service, tenant_id, survey)
+
+
+def update_survey(
+    service: SurveyService, tenant_id: str, survey_id: str, body: dict[str, Any], definition: SurveyDefinition
+) -> dict[str, Any]:
+    """Replace a survey's definition (optionally only if `version` still matches)."""
+    expected = body.get("version")
+    if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
+        raise bad_request("version must be a whole number", field="version")
+    with service_errors():
+        survey = service.update_survey(tenant_id, survey_id, definition, expected_version=expected)
+    return _pool_view(service, tenant_id, survey)
+
+
+def get_survey(service: SurveyService, tenant_id: str, survey_id: str) -> dict[str, Any]:
+    """One survey's admin view (404 when the tenant has no such survey)."""
+    with service_errors():
+        survey = service.require_survey(tenant_id, survey_id)
+    return _pool_view(service, tenant_id, survey)
+
+
+def change_status(service: SurveyService, tenant_id: str, survey_id: str, action: str) -> dict[str, Any]:
+    """Activate or close a survey."""
+    with service_errors():
+        if action == "activate":
+            survey = service.activate(tenant_id, survey_id)
+        else:
+            survey = service.close(tenant_id, survey_id)
+    return _pool_view(service, tenant_id, survey)
+
+
+def list_surveys(service: SurveyService, tenant_id: str, params: dict[str, str]) -> dict[str, Any]:
+    """The tenant's surveys, newest first (optionally `status=draft|active|closed`)."""
+    raw = params.get("status")
+    status = None
+    if raw:
+        try:
+            status = SurveyStatus(raw)
+        except ValueError:
+            raise bad_request("status must be draft, active or closed", field="status") from None
+    surveys = service.list_surveys(tenant_id, status)
+    return {"surveys": [survey_view(s) for s in surveys]}

@@ -1,0 +1,136 @@
+"""Reading HTTP input: JSON bodies into models, and the query parameters of listings and exports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+
+from touchpoint.models.locations import LOCATION_ID_PATTERN
+from touchpoint.models.surveys import CHANNELS, Survey
+from touchpoint.storage.responses import Position, ResponseFilter
+from touchpoint.web.errors import ApiError, bad_request, from_validation_error
+
+Model = TypeVar("Model", bound=BaseModel)
+
+MAX_DEFINITION_BYTES = 1024 * 1024  # a survey with a pool of 10,000 codes fits
+MAX_RESPONSE_BYTES = 64 * 1024
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+_LOCATION_RE = re.compile(LOCATION_ID_PATTERN)
+
+
+def json_body(request: Request, max_bytes: int) -> dict[str, Any]:
+    """The request's JSON object (400 when it is not one, 413 when it is too large)."""
+    raw = request.raw_body or b""
+    if len(raw) > max_bytes:
+        raise ApiError(
+            413, "payload_too_large", f"the body has {len(raw)} bytes; at most {max_bytes} are allowed"
+        )
+    if not raw.strip():
+        raise bad_request("a JSON object body is required")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+def parse_model(model: type[Model], body: dict[str, Any]) -> Model:
+    """Validate a body into a model; 400 naming the first invalid field and listing all of them."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
+def query(request: Request) -> dict[str, str]:
+    """The query parameters (last value wins)."""
+    return dict(request.query_params or {})
+
+
+def _instant(raw: str, field: str, *, end: bool) -> datetime:
+    """`YYYY-MM-DD` (a whole UTC day; `to` includes it) or an ISO date-time with a time zone."""
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=UTC)
+            return moment
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(
+            f"{field} must be YYYY-MM-DD or an ISO 8601 date-time, got {raw!r}", field=field
+        ) from None
+    if moment.tzinfo is None:
+        raise bad_request(f"{field} needs a time zone (e.g. 'Z'), got {raw!r}", field=field)
+    return moment.astimezone(UTC)
+
+
+def response_filter(params: dict[str, str], survey: Survey, now: datetime) -> ResponseFilter:
+    """The listing filter of `channel`, `location`, `from` and `to` (defaults: the survey's whole life)."""
+    channel = params.get("channel") or None
+    if channel is not None and channel not in CHANNELS:
+        raise bad_request(f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}", field="channel")
+    location = params.get("location") or None
+    if location is not None and not _LOCATION_RE.match(location):
+        raise bad_request(f"location is not a valid location id: {location!r}", field="location")
+    # Without bounds: the survey's whole life, with an hour of slack for clocks that disagree.
+    slack = timedelta(hours=1)
+    start = _instant(params["from"], "from", end=False) if params.get("from") else survey.created_at - slack
+    end = _instant(params["to"], "to", end=True) if params.get("to") else now + slack
+    start = max(start, survey.created_at - slack)
+    if end <= start:
+        raise bad_request("'to' must be after 'from'", field="to")
+    return ResponseFilter(start=start, end=end, channel=channel, location_id=location)
+
+
+def page_limit(params: dict[str, str]) -> int:
+    """`limit` (1-500, default 100)."""
+    raw = params.get("limit")
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise bad_request(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}", field="limit")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class PageToken:
+    """Where the previous page of a survey's responses stopped."""
+
+    survey_id: str
+    position: Position
+
+    def encode(self) -> str:
+        """The opaque `next` token."""
+        data = {
+            "s": self.survey_id,
+            "d": self.position.day.isoformat(),
+            "k": self.position.gsi_sk,
+            "r": self.position.response_id,
+        }
+        return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, survey_id: str) -> PageToken:
+        """Read a `next` token (400 when it is malformed or from another survey's listing)."""
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            parsed = cls(
+                survey_id=str(data["s"]),
+                position=Position(date.fromisoformat(data["d"]), str(data["k"]), str(data["r"])),
+            )
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            raise bad_request("the next token is malformed", field="next") from None
+        if parsed.survey_id != survey_id or not parsed.position.gsi_sk.startswith(f"{survey_id}#"):
+            raise bad_request("the next token belongs to another listing", field="next")
+        return parsed

@@ -1,0 +1,1 @@
+"""QR codes for stores: signed touchpoint tokens, QR images (segno) and printable posters."""

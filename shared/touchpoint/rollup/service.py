@@ -1,0 +1,207 @@
+"""The rollup of one tenant-day: load its inputs, run the metric engine, store results and exports.
+
+Order of work, so that a run that fails at any point leaves the previous results readable:
+
+1. `begin_run` in the state table (before the lake is read, so late events that arrive during
+   the run mark the day dirty);
+2. download the window's lake objects into a temporary folder and call `compute_day`;
+3. write every point under a new `run_id` (invisible to readers until step 5);
+4. write the day's CSV and Parquet exports (deterministic bytes, replaced in place);
+5. `finish_run`: the day's pointer moves to the new run (`done`, or still `dirty` when late
+   events arrived meanwhile);
+6. remove the previous run's items (best effort: leftovers are invisible and are removed by a
+   later run of the day).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from touchpoint.engine.inputs import EngineInputs
+from touchpoint.models.metrics import MetricPoint
+from touchpoint.models.tenants import TenantConfig
+from touchpoint.observability import logger
+from touchpoint.rollup.exports import export_keys, export_rows, render_csv, render_parquet
+from touchpoint.rollup.inputs import LakeInputLoader, input_windows
+from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.metrics import MetricsRepository, new_run_id
+from touchpoint.storage.rollup_state import RollupStateRepository
+from touchpoint.storage.tenants import TenantRepository
+
+#: A run that started this long ago and is neither current nor previous has crashed.
+ABANDONED_AFTER = timedelta(hours=1)
+
+
+class ComputeDay(Protocol):
+    """The engine's `compute_day`."""
+
+    def __call__(self, inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]: ...
+
+
+IdentityLinks = Callable[[str], list[tuple[str, str]]]
+#: Called with (tenant_id, day) once a day's new results are current (alert evaluation).
+AfterDay = Callable[[str, date], object]
+
+
+class TenantNotFoundError(LookupError):
+    """No tenant with that id."""
+
+
+class DayNotOverError(ValueError):
+    """The day has not begun yet in the tenant's time zone."""
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    """What one run did."""
+
+    tenant_id: str
+    day: date
+    run_id: str
+    status: str
+    points: int
+    previous_run_id: str | None
+    removed_runs: list[str]
+    input_objects: int
+    input_bytes: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary (the worker's return value and the log line)."""
+        return {
+            "tenant_id": self.tenant_id,
+            "date": self.day.isoformat(),
+            "run_id": self.run_id,
+            "status": self.status,
+            "points": self.points,
+            "previous_run_id": self.previous_run_id,
+            "removed_runs": self.removed_runs,
+            "input_objects": self.input_objects,
+            "input_bytes": self.input_bytes,
+            "seconds": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def _default_compute_day() -> ComputeDay:
+    from touchpoint.engine import compute_day  # imported on first use: it pulls in the engine
+
+    return compute_day
+
+
+class RollupService:
+    """Rolls up one tenant-day at a time (see the module doc for the order of work)."""
+
+    def __init__(
+        self,
+        *,
+        tenants: TenantRepository,
+        lake: LakeRepository,
+        metrics: MetricsRepository,
+        state: RollupStateRepository,
+        identity_links: IdentityLinks,
+        compute_day: ComputeDay | None = None,
+        loader: LakeInputLoader | None = None,
+        workdir: Path | None = None,
+        abandoned_after: timedelta = ABANDONED_AFTER,
+        after_day: AfterDay | None = None,
+    ) -> None:
+        self._tenants = tenants
+        self._lake = lake
+        self._metrics = metrics
+        self._state = state
+        self._identity_links = identity_links
+        self._compute_day = compute_day
+        self._loader = loader or LakeInputLoader(lake)
+        self._workdir = workdir
+        self._abandoned_after = abandoned_after
+        self._after_day = after_day
+
+    def config_of(self, tenant_id: str) -> TenantConfig:
+        """The tenant's config (TenantNotFoundError if there is no such tenant)."""
+        tenant = self._tenants.get_tenant(tenant_id)
+        if tenant is None:
+            raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
+        return tenant.config
+
+    def run_day(self, tenant_id: str, day: date, *, now: datetime | None = None) -> RollupResult:
+        """Compute, store and export every metric of tenant-local day `day`; replaces earlier results."""
+        config = self.config_of(tenant_id)
+        local_today = (now or datetime.now(UTC)).astimezone(ZoneInfo(config.timezone)).date()
+        if day > local_today:
+            raise DayNotOverError(f"{day} has not begun yet in {config.timezone} (today is {local_today})")
+        timings: dict[str, float] = {}
+        seen = self._state.begin_run(tenant_id, day)
+        run_id = new_run_id()
+        log = {"tenant_id": tenant_id, "date": day.isoformat(), "run_id": run_id}
+        logger.info("rollup started", extra={**log, "state": seen.status})
+        with tempfile.TemporaryDirectory(prefix="rollup-", dir=self._workdir) as tmp:
+            workdir = Path(tmp)
+            with _timed(timings, "load"):
+                loaded = self._loader.load(
+                    tenant_id,
+                    input_windows(day, config.timezone),
+                    workdir / "inputs",
+                    self._identity_links(tenant_id),
+                )
+            with _timed(timings, "compute"):
+                compute = self._compute_day or _default_compute_day()
+                points = compute(loaded.inputs, day, config)
+            with _timed(timings, "store"):
+                self._metrics.put_run(tenant_id, day, run_id, points)
+            with _timed(timings, "export"):
+                self._export(tenant_id, day, points, workdir)
+        with _timed(timings, "flip"):
+            finished = self._state.finish_run(tenant_id, day, run_id, seen)
+        with _timed(timings, "cleanup"):
+            removed = self._remove_replaced(tenant_id, day, run_id, finished.previous_run_id)
+        if self._after_day is not None:
+            # e.g. alert evaluation: idempotent per tenant-day, so a retried run may call it again;
+            # an error here fails the invocation and the Lambda retry evaluates again.
+            with _timed(timings, "after"):
+                self._after_day(tenant_id, day)
+        result = RollupResult(
+            tenant_id=tenant_id,
+            day=day,
+            run_id=run_id,
+            status=finished.status,
+            points=len(points),
+            previous_run_id=finished.previous_run_id,
+            removed_runs=removed,
+            input_objects=loaded.objects,
+            input_bytes=loaded.bytes,
+            timings=timings,
+        )
+        logger.info("rollup finished", extra=result.summary())
+        return result
+
+    def _export(self, tenant_id: str, day: date, points: Sequence[MetricPoint], workdir: Path) -> None:
+        rows = export_rows(tenant_id, points)
+        csv_key, parquet_key = export_keys(tenant_id, day)
+        self._lake.put_bytes(csv_key, render_csv(rows), content_type="text/csv; charset=utf-8")
+        self._lake.put_bytes(
+            parquet_key, render_parquet(rows, workdir), content_type="application/vnd.apache.parquet"
+        )
+
+    def _remove_replaced(self, tenant_id: str, day: date, run_id: str, previous: str | None) -> list[str]:
+        try:
+            return self._metrics.remove_replaced_runs(tenant_id, day, run_id, previous, self._abandoned_after)
+        except Exception:  # best effort: old items are invisible to readers, a later run retries
+            logger.exception("removing replaced rollup runs failed", extra={"tenant_id": tenant_id})
+            return []
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = time.perf_counter() - start

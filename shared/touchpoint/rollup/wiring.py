@@ -1,0 +1,62 @@
+"""Build the RollupService from the runtime (the worker Lambda, the local stack and the CLI)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from touchpoint.rollup.service import ComputeDay, RollupService
+from touchpoint.runtime import Runtime
+
+#: Share of the Lambda's memory DuckDB may use; the rest is Python, boto3 and the downloads.
+DUCKDB_MEMORY_SHARE = 0.7
+
+
+def duckdb_config(env: Mapping[str, str]) -> dict[str, str]:
+    """DuckDB limits for the engine: inside a Lambda, a memory limit below the function's memory
+    and a spill folder in /tmp; elsewhere DuckDB's own defaults."""
+    memory_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+    if not memory_mb.isdigit():
+        return {}
+    return {
+        "memory_limit": f"{int(int(memory_mb) * DUCKDB_MEMORY_SHARE)}MB",
+        "temp_directory": str(Path(tempfile.gettempdir()) / "duckdb-spill"),
+    }
+
+
+def engine_compute_day(config: Mapping[str, str]) -> ComputeDay:
+    """The engine's `compute_day` with the given DuckDB configuration."""
+    from touchpoint.engine import compute_day  # the engine is imported on first use
+
+    return functools.partial(compute_day, duckdb_config=dict(config) or None)
+
+
+def build_service(
+    runtime: Runtime, env: Mapping[str, str] | None = None, *, evaluate_alerts: bool = True
+) -> RollupService:
+    """A RollupService over the runtime's repositories and the real engine.
+
+    With `evaluate_alerts` the tenant's alert rules are evaluated after each day (the worker and
+    the CLI); the demo turns it off and evaluates in day order itself after parallel rollups.
+    """
+
+    def alerts_after_day(tenant_id: str, day: date) -> object:
+        from touchpoint.alerts import evaluate_after_rollup
+
+        return evaluate_after_rollup(runtime, tenant_id, day)
+
+    return RollupService(
+        tenants=runtime.tenants,
+        lake=runtime.lake,
+        metrics=runtime.metrics,
+        state=runtime.rollup_state,
+        # The engine also learns links from the events themselves; the stored links add those
+        # whose linking event is older than the loaded window.
+        identity_links=runtime.identity.list_links,
+        compute_day=engine_compute_day(duckdb_config(os.environ if env is None else env)),
+        after_day=alerts_after_day if evaluate_alerts else None,
+    )

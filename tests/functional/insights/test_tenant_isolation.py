@@ -1,0 +1,164 @@
+"""Every insights route, called with another tenant's key: 404 for ids, nothing of the first tenant in lists.
+
+The table below must name every route of the app (a new route fails this test until it is added),
+with a request that would show tenant `acme`'s data if the route leaked it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from chalice.test import Client
+
+from tests.conftest import TenantKeys, bearer, function_client
+from tests.functional.insights.seed import (
+    LAST,
+    PERIOD_DAYS,
+    bad_day_responses,
+    month_of_metrics,
+    save_responses,
+    store_points,
+)
+from touchpoint.alerts import evaluate_after_rollup
+from touchpoint.alerts.rules import AlertRule
+from touchpoint.models.tenants import KeyKind
+from touchpoint.runtime import Runtime
+from touchpoint.web.auth import PUBLIC
+from touchpoint.web.routing import route_access
+from touchpoint_cli.apps import load_app
+
+BAD_DAY = LAST - timedelta(days=3)
+RANGE = f"from={(LAST - timedelta(days=PERIOD_DAYS - 1)).isoformat()}&to={LAST.isoformat()}"
+ALERT_ID = f"{BAD_DAY.isoformat()}_acme-secret-rule"
+RULE_BODY = {"name": "x", "metric": "nps", "condition": "below", "threshold": 1}
+
+# (path, method) -> (concrete URL, JSON body or None, what the other tenant must get)
+REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
+    ("/v1/metrics", "GET"): (f"/v1/metrics?metric=csat&breakdown=location&{RANGE}", None, "empty"),
+    ("/v1/metrics/batch", "GET"): (
+        f"/v1/metrics/batch?metrics=csat,nps&breakdown=location&{RANGE}",
+        None,
+        "empty",
+    ),
+    ("/v1/metrics.csv", "GET"): (
+        f"/v1/metrics.csv?metrics=csat,nps&breakdown=location&{RANGE}",
+        None,
+        "empty",
+    ),
+    ("/v1/summary", "GET"): (f"/v1/summary?{RANGE}", None, "empty"),
+    ("/v1/summary.csv", "GET"): (f"/v1/summary.csv?{RANGE}", None, "empty"),
+    ("/v1/comments", "GET"): (
+        f"/v1/comments?metric=csat&date={BAD_DAY.isoformat()}&location=hamburg",
+        None,
+        "empty",
+    ),
+    ("/v1/comments.csv", "GET"): (f"/v1/comments.csv?metric=csat&date={BAD_DAY.isoformat()}", None, "empty"),
+    ("/v1/alerts", "GET"): ("/v1/alerts?from=2024-01-01&to=2024-12-31", None, "empty"),
+    ("/v1/alerts.csv", "GET"): ("/v1/alerts.csv?from=2024-01-01&to=2024-12-31", None, "empty"),
+    ("/v1/alerts/{alert_id}", "GET"): (f"/v1/alerts/{ALERT_ID}", None, "404"),
+    ("/v1/alerts/{alert_id}/redeliver", "POST"): (f"/v1/alerts/{ALERT_ID}/redeliver", {}, "404"),
+    ("/v1/alerts/rules", "GET"): ("/v1/alerts/rules", None, "empty"),
+    # The same rule id as acme's: created for globex (201, not 409), so ids do not leak either.
+    ("/v1/alerts/rules", "POST"): ("/v1/alerts/rules", {**RULE_BODY, "rule_id": "acme-secret-rule"}, "own"),
+    ("/v1/alerts/rules/{rule_id}", "GET"): ("/v1/alerts/rules/acme-secret-rule", None, "404"),
+    ("/v1/alerts/rules/{rule_id}", "PUT"): ("/v1/alerts/rules/acme-secret-rule", RULE_BODY, "404"),
+    ("/v1/alerts/rules/{rule_id}", "DELETE"): ("/v1/alerts/rules/acme-secret-rule", None, "404"),
+    ("/v1/alerts/webhook", "GET"): ("/v1/alerts/webhook", None, "empty"),
+    ("/v1/alerts/webhook", "PUT"): ("/v1/alerts/webhook", {"url": "http://127.0.0.1:9/other"}, "own"),
+    ("/v1/alerts/webhook/rotate", "POST"): ("/v1/alerts/webhook/rotate", {}, "own"),
+    ("/dashboard", "GET"): (f"/dashboard?{RANGE}", None, "empty"),
+    ("/dashboard/comments", "GET"): (
+        f"/dashboard/comments?metric=csat&date={BAD_DAY.isoformat()}&location=hamburg",
+        None,
+        "empty",
+    ),
+}
+PUBLIC_ROUTES = {
+    ("/health", "GET"),
+    ("/dashboard/login", "GET"),
+    ("/dashboard/login", "POST"),
+    ("/dashboard/logout", "POST"),
+}
+# Strings only tenant `acme` has: none may appear in an answer to `globex`.
+SECRETS = ("hamburg", "Hamburg", "Wartezeit", "acme-secret-rule", "4.2", "http://127.0.0.1:9/acme")
+
+
+@pytest.fixture
+def world(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> Iterator[Client]:
+    store_points(aws, tenant.tenant_id, month_of_metrics())
+    save_responses(aws, bad_day_responses(tenant.tenant_id, BAD_DAY))
+    aws.locations.create_location(tenant.tenant_id, "hamburg", "Hamburg Jungfernstieg")
+    config = aws.tenants.get_tenant(tenant.tenant_id).config  # type: ignore[union-attr]
+    aws.tenants.update_config(
+        tenant.tenant_id, config.model_copy(update={"webhook_url": "http://127.0.0.1:9/acme"})
+    )
+    aws.alerts.create_rule(
+        AlertRule.model_validate(
+            {
+                "tenant_id": tenant.tenant_id,
+                "rule_id": "acme-secret-rule",
+                "name": "Hamburg CSAT",
+                "metric": "csat",
+                "breakdown": {"location": "hamburg"},
+                "condition": "below",
+                "threshold": 3,
+                "created_at": "2024-05-01T00:00:00Z",
+                "updated_at": "2024-05-01T00:00:00Z",
+            }
+        )
+    )
+    from touchpoint.alerts.delivery import RetryPolicy
+    from touchpoint.alerts.service import AlertDeps
+
+    evaluate_after_rollup(aws, tenant.tenant_id, BAD_DAY, deps=AlertDeps(policy=RetryPolicy(max_attempts=1)))
+    with function_client("insights") as client:
+        yield client
+
+
+def _call(client: Client, method: str, url: str, body: object, headers: dict[str, str]) -> tuple[int, str]:
+    data = b"" if body is None else json.dumps(body).encode()
+    extra = {"Content-Type": "application/json"} if body is not None else {}
+    response = client.http.request(method, url, headers={**headers, **extra}, body=data)
+    return response.status_code, response.body.decode("utf-8", errors="replace")
+
+
+def test_every_route_is_covered_by_this_test() -> None:
+    routes = route_access(load_app("insights"))
+    public = {key for key, access in routes.items() if access == PUBLIC}
+    assert public == PUBLIC_ROUTES
+    assert set(routes) - public == set(REQUESTS)
+
+
+@pytest.mark.parametrize(("route", "method"), sorted(REQUESTS))
+def test_another_tenants_key_learns_nothing(
+    world: Client, aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys, route: str, method: str
+) -> None:
+    access = route_access(load_app("insights"))[(route, method)]
+    assert access is not None
+    kind = KeyKind.READ if KeyKind.READ in access.kinds else KeyKind.ADMIN
+    url, body, expect = REQUESTS[(route, method)]
+    auth = (
+        {"Cookie": f"tp_session={other_tenant.read_key}"}
+        if route.startswith("/dashboard")
+        else bearer(other_tenant.key(kind))
+    )
+    status, text = _call(world, method, url, body, auth)
+    if expect == "404":
+        assert status == 404, text
+    else:
+        assert status in (200, 201), text
+    asked = url + json.dumps(body)
+    for secret in (s for s in SECRETS if s not in asked):  # the request's own words may be echoed
+        assert secret not in text, (secret, text[:500])
+    # acme's things are untouched by whatever globex did.
+    rule = aws.alerts.get_rule(tenant.tenant_id, "acme-secret-rule")
+    assert rule is not None and rule.name == "Hamburg CSAT" and rule.threshold == 3
+    assert aws.tenants.get_tenant(tenant.tenant_id).config.webhook_url == "http://127.0.0.1:9/acme"  # type: ignore[union-attr]
+    assert aws.alerts.get_alert(tenant.tenant_id, BAD_DAY, "acme-secret-rule") is not None
+    # The route's own key checks: no key -> 401, a key of the wrong kind -> 403.
+    if not route.startswith("/dashboard"):
+        assert _call(world, method, url, body, {})[0] == 401
+        assert _call(world, method, url, body, bearer(tenant.write_key))[0] == 403

@@ -1,0 +1,275 @@
+"""Every route x every caller: the outcome follows from the route's declared Access, no cell unexplained.
+
+Callers: no key, a malformed key, tenant A's write/read/admin keys and tenant B's write/read/admin keys.
+The expected outcome of each cell is `expected()` below, a rule over the route's `Access` and its
+path parameters. `DECLARED` lists every route with the key kinds it must accept, so a new route (or a
+changed Access) fails here until someone writes down what it should do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import TenantKeys, bearer, function_client
+from tests.functional.surveys.support import NPS_SURVEY
+from tests.functional.trust.world import LOCATION, RULE, TOUCHPOINT, World, build_world
+from touchpoint.models.tenants import KeyKind
+from touchpoint.runtime import Runtime
+from touchpoint.web.auth import Access
+from touchpoint.web.routing import route_access
+from touchpoint_cli.apps import load_app
+from touchpoint_cli.paths import HTTP_FUNCTIONS
+
+PUBLIC = "public"
+W, R, A = KeyKind.WRITE, KeyKind.READ, KeyKind.ADMIN
+
+# Every (function, path, method) with the kinds it accepts ("public" = no key at all).
+DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
+    **{("ingest", p, "POST"): frozenset({W}) for p in ("/v1/track", "/v1/identify", "/v1/page")},
+    **{("ingest", p, "POST"): frozenset({W}) for p in ("/v1/screen", "/v1/group", "/v1/alias", "/v1/batch")},
+    **{(f, "/health", "GET"): PUBLIC for f in HTTP_FUNCTIONS},
+    ("surveys", "/v1/surveys", "POST"): frozenset({A}),
+    ("surveys", "/v1/surveys", "GET"): frozenset({A}),
+    ("surveys", "/v1/surveys/{survey_id}", "GET"): frozenset({A, W}),
+    ("surveys", "/v1/surveys/{survey_id}", "PUT"): frozenset({A}),
+    ("surveys", "/v1/surveys/{survey_id}/activate", "POST"): frozenset({A}),
+    ("surveys", "/v1/surveys/{survey_id}/close", "POST"): frozenset({A}),
+    ("surveys", "/v1/surveys/{survey_id}/responses", "POST"): frozenset({W}),
+    ("surveys", "/v1/surveys/{survey_id}/responses", "GET"): frozenset({A}),
+    ("surveys", "/v1/surveys/{survey_id}/responses/{response_id}", "PUT"): frozenset({W}),
+    ("surveys", "/v1/responses/export", "GET"): frozenset({A}),
+    ("surveys", "/v1/people/{person_id}", "DELETE"): frozenset({A}),
+    ("surveys", "/v1/people/{person_id}/export", "GET"): frozenset({A}),
+    ("surveys", "/v1/erasures/{erasure_id}", "GET"): frozenset({A}),
+    ("feedback", "/v1/locations", "POST"): frozenset({A}),
+    ("feedback", "/v1/locations", "GET"): frozenset({A}),
+    ("feedback", "/v1/locations/{location_id}", "GET"): frozenset({A}),
+    ("feedback", "/v1/locations/{location_id}/touchpoints", "POST"): frozenset({A}),
+    ("feedback", "/v1/locations/{location_id}/touchpoints", "GET"): frozenset({A}),
+    **{
+        ("feedback", "/v1/locations/{location_id}/touchpoints/{touchpoint_id}" + suffix, method): frozenset(
+            {A}
+        )
+        for suffix, method in [
+            ("", "GET"),
+            ("", "PUT"),
+            ("/rotate", "POST"),
+            ("/revoke", "POST"),
+            ("/qr.svg", "GET"),
+            ("/qr.png", "GET"),
+            ("/poster", "GET"),
+        ]
+    },
+    ("feedback", "/f/{token}", "GET"): PUBLIC,
+    ("feedback", "/f/{token}", "POST"): PUBLIC,
+    **{
+        ("insights", p, "GET"): frozenset({R, A})
+        for p in (
+            "/v1/metrics",
+            "/v1/metrics/batch",
+            "/v1/metrics.csv",
+            "/v1/summary",
+            "/v1/summary.csv",
+            "/v1/comments",
+            "/v1/comments.csv",
+            "/v1/alerts",
+            "/v1/alerts.csv",
+            "/v1/alerts/{alert_id}",
+            "/dashboard",
+            "/dashboard/comments",
+        )
+    },
+    ("insights", "/v1/alerts/rules", "GET"): frozenset({A}),
+    ("insights", "/v1/alerts/rules", "POST"): frozenset({A}),
+    ("insights", "/v1/alerts/rules/{rule_id}", "GET"): frozenset({A}),
+    ("insights", "/v1/alerts/rules/{rule_id}", "PUT"): frozenset({A}),
+    ("insights", "/v1/alerts/rules/{rule_id}", "DELETE"): frozenset({A}),
+    ("insights", "/v1/alerts/webhook", "GET"): frozenset({A}),
+    ("insights", "/v1/alerts/webhook", "PUT"): frozenset({A}),
+    ("insights", "/v1/alerts/webhook/rotate", "POST"): frozenset({A}),
+    ("insights", "/v1/alerts/{alert_id}/redeliver", "POST"): frozenset({A}),
+    ("insights", "/dashboard/login", "GET"): PUBLIC,
+    ("insights", "/dashboard/login", "POST"): PUBLIC,
+    ("insights", "/dashboard/logout", "POST"): PUBLIC,
+}
+
+# Path parameters that name one of the tenant's stored objects: another tenant gets 404 for them.
+OBJECT_PARAMS = {
+    "survey_id",
+    "location_id",
+    "touchpoint_id",
+    "rule_id",
+    "alert_id",
+    "response_id",
+    "erasure_id",
+}
+# `person_id` names a person *in the caller's own tenant* (an erasure or export of an unknown person is
+# answered like any other, by design of the privacy API): another tenant gets its own, empty answer,
+# which must still carry none of tenant A's data. `token` is public (the QR form signs its tenant).
+TENANT_SCOPED_NAMES = {"person_id"}
+PUBLIC_PARAMS = {"token"}
+
+# Browser pages answer a missing or refused key with the sign-in page (200 without a session, as a
+# browser expects) instead of a JSON 401/403: a denied cell there must show the sign-in form and no data.
+SIGN_IN_PAGES = {("/dashboard", "GET"), ("/dashboard/comments", "GET")}
+SIGN_IN_MARK = 'name="key"'
+# The sign-in form is public but checks the key it is given *in the form*: a read key signs in (303),
+# anything else is refused with 401 and the form again. The caller's key is sent in the form there.
+LOGIN = ("/dashboard/login", "POST")
+
+# A valid body per route so that "allowed" cells exercise the real path (404 before/after validation).
+BODIES: dict[tuple[str, str], Any] = {
+    ("/v1/surveys", "POST"): NPS_SURVEY,
+    ("/v1/surveys/{survey_id}", "PUT"): NPS_SURVEY,
+    ("/v1/surveys/{survey_id}/responses", "POST"): {"answers": {"nps": 9}, "channel": "email"},
+    ("/v1/surveys/{survey_id}/responses/{response_id}", "PUT"): {"answers": {"nps": 9}},
+    ("/v1/locations", "POST"): {**LOCATION, "location_id": "hamburg", "name": "Hamburg"},
+    ("/v1/locations/{location_id}/touchpoints", "POST"): {
+        **TOUCHPOINT,
+        "touchpoint_id": "till-2",
+        "label": "Kasse 2",
+    },
+    ("/v1/locations/{location_id}/touchpoints/{touchpoint_id}", "PUT"): {"survey_id": None},
+    ("/v1/alerts/rules", "POST"): {**RULE, "rule_id": "another-rule", "name": "Another rule"},
+    ("/v1/alerts/rules/{rule_id}", "PUT"): {**RULE, "name": "Renamed rule"},
+    ("/v1/alerts/webhook", "PUT"): {"url": "https://hooks.example.com/touchpoint"},
+}
+FORM = "application/x-www-form-urlencoded"
+
+MALFORMED = "not-a-touchpoint-key"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One column of the matrix."""
+
+    name: str
+    kind: KeyKind | None  # None: no key or a malformed key
+    tenant: str  # "A", "B" or "-"
+    malformed: bool = False
+
+
+CALLERS = [
+    Caller("no key", None, "-"),
+    Caller("malformed key", None, "-", malformed=True),
+    *[Caller(f"B {k.value}", k, "B") for k in KeyKind],  # other tenant first: A's objects still exist
+    *[Caller(f"A {k.value}", k, "A") for k in KeyKind],
+]
+
+
+def path_params(path: str) -> set[str]:
+    """The `{names}` of a route path."""
+    return set(re.findall(r"{(\w+)}", path))
+
+
+def expected(access: Access, path: str, method: str, caller: Caller) -> str:
+    """The outcome of one cell: 'not-denied', '401', '403', '404', 'not-denied-no-leak', 'sign-in'."""
+    if (path, method) == LOGIN:
+        return "303" if caller.kind is KeyKind.READ else "401"
+    if access.public:
+        return "not-denied"
+    if caller.kind is None or caller.kind not in access.kinds:
+        if (path, method) in SIGN_IN_PAGES:
+            return "sign-in"
+        return "401" if caller.kind is None else "403"
+    if caller.tenant == "A":
+        return "not-denied"
+    if path_params(path) & OBJECT_PARAMS:
+        return "404"
+    return "not-denied-no-leak"
+
+
+def _request(
+    path: str, method: str, content_types: list[str], caller: Caller, keys: dict[str, TenantKeys]
+) -> tuple[dict[str, str], bytes | None]:
+    """Headers and body of one cell's request."""
+    headers: dict[str, str] = {}
+    if caller.malformed:
+        headers.update(bearer(MALFORMED))
+    elif caller.kind is not None:
+        headers.update(bearer(keys[caller.tenant].key(caller.kind)))
+    body: bytes | None = None
+    if (path, method) == LOGIN:
+        key = MALFORMED if caller.malformed else keys[caller.tenant].key(caller.kind) if caller.kind else ""
+        return {"Content-Type": FORM}, urlencode({"key": key}).encode()
+    if method in ("POST", "PUT"):
+        if FORM in content_types and "application/json" not in content_types:
+            headers["Content-Type"] = FORM
+            body = b"answer=5"
+        else:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(BODIES.get((path, method), {})).encode()
+    return headers, body
+
+
+def _cell(client: Any, method: str, url: str, headers: dict[str, str], body: bytes | None) -> tuple[int, str]:
+    response = client.http.request(method, url, headers=headers, body=body or b"")
+    raw = response.body
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return response.status_code, text
+
+
+def _check(outcome: str, status: int, text: str, world: World, url: str) -> str | None:
+    """None when the cell is as expected, else what is wrong."""
+    if "Traceback" in text:
+        return f"stack trace in the body ({status})"
+    if status >= 500:
+        return f"server error {status}: {text[:200]}"
+    if outcome in ("not-denied", "not-denied-no-leak") and status in (401, 403):
+        return f"denied with {status}: {text[:200]}"
+    if outcome in ("303", "401", "403", "404") and status != int(outcome):
+        return f"expected {outcome}, got {status}: {text[:200]}"
+    if outcome == "sign-in" and (status not in (200, 401, 403) or SIGN_IN_MARK not in text):
+        return f"expected the sign-in page, got {status}: {text[:200]}"
+    if outcome in ("404", "not-denied-no-leak", "sign-in"):
+        # An id the caller put in the URL may be echoed ("erasure 'x' not found"): it knew it already.
+        leaked = [s for s in world.secrets if s and s in text and s not in url]
+        if leaked:
+            return f"other tenant sees {leaked}"
+    return None
+
+
+@pytest.fixture
+def world(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> World:
+    return build_world(aws, tenant)
+
+
+def test_every_route_is_declared() -> None:
+    actual: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {}
+    for name in HTTP_FUNCTIONS:
+        for (path, method), access in route_access(load_app(name)).items():
+            assert access is not None, f"{name} {method} {path} is not registered through route()"
+            actual[(name, path, method)] = PUBLIC if access.public else access.kinds
+            unexplained = path_params(path) - OBJECT_PARAMS - TENANT_SCOPED_NAMES - PUBLIC_PARAMS
+            assert not unexplained, f"{name} {method} {path}: no rule for path parameters {unexplained}"
+    assert actual == DECLARED
+
+
+@pytest.mark.parametrize("function_name", HTTP_FUNCTIONS)
+def test_authorization_matrix(
+    function_name: str, world: World, tenant: TenantKeys, other_tenant: TenantKeys
+) -> None:
+    keys = {"A": tenant, "B": other_tenant}
+    app = load_app(function_name)
+    failures: list[str] = []
+    cells = 0
+    with function_client(function_name) as client:
+        for caller in CALLERS:
+            for (path, method), access in route_access(app).items():
+                assert access is not None
+                content_types = list(app.routes[path][method].content_types)
+                headers, body = _request(path, method, content_types, caller, keys)
+                url = world.fill(path)
+                status, text = _cell(client, method, url, headers, body)
+                problem = _check(expected(access, path, method, caller), status, text, world, url)
+                cells += 1
+                if problem:
+                    failures.append(f"{method} {path} [{caller.name}]: {problem}")
+    assert cells == len(CALLERS) * len(route_access(app))
+    assert not failures, "\n".join(failures)

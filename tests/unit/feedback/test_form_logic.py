@@ -1,0 +1,147 @@
+"""Pure logic of the form: language negotiation, form tokens, client address, policy, answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.feedback.render_support import survey_of
+from touchpoint.qr.tokens import TouchpointRef
+from touchpoint.settings import ConfigurationError
+from touchpoint.surveys import default_in_store_survey
+from touchpoint_cli.apps import function_module
+
+language = function_module("feedback", "chalicelib.language")
+formtoken = function_module("feedback", "chalicelib.formtoken")
+abuse = function_module("feedback", "chalicelib.abuse")
+policy = function_module("feedback", "chalicelib.policy")
+answers = function_module("feedback", "chalicelib.answers")
+
+REF = TouchpointRef("acme", "berlin", "till-1", 2)
+SECRET = "s" * 64
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "default", "expected"),
+    [
+        (None, "en-GB,en;q=0.9,de;q=0.8", "de", "en"),
+        (None, "fr-FR,fr;q=0.9,de;q=0.7,en;q=0.8", "de", "en"),  # q-values, not order
+        (None, "de;q=0.5, en;q=0.5", "de", "de"),  # ties keep the header's order
+        (None, "en;q=0, de", "en", "de"),  # q=0 means "not this"
+        (None, "fr, it", "en", "en"),  # nothing supported: the store's language
+        (None, None, "de", "de"),
+        (None, "*", "en", "en"),
+        ("en", "de", "de", "en"),  # ?lang= wins
+        ("EN", None, "de", "en"),
+        ("fr", "de", "en", "de"),  # an unsupported ?lang= is ignored
+        (None, "en-US;q=abc, de", "en", "de"),  # a bad q-value counts as 0
+        (None, "de", "fr", "de"),
+        (None, "", "xx", "de"),
+    ],
+)
+def test_language_negotiation(query: str | None, header: str | None, default: str, expected: str) -> None:
+    assert language.negotiate(query, header, default) == expected
+
+
+def test_accept_language_parsing_orders_by_quality() -> None:
+    assert language.parse_accept_language("de-CH, en;q=0.8, fr;q=0.9 ,;q=1") == [
+        ("de-ch", 1.0),
+        ("fr", 0.9),
+        ("en", 0.8),
+    ]
+
+
+def test_form_tokens_bind_the_touchpoint_and_the_render_time() -> None:
+    ticket = formtoken.FormTicket(REF, 1_700_000_000_123, formtoken.new_nonce())
+    token = formtoken.issue(SECRET, ticket)
+    assert formtoken.verify(SECRET, token, REF) == ticket
+    assert formtoken.verify("x" * 64, token, REF) is None  # other tenant's secret
+    assert formtoken.verify(SECRET, token, TouchpointRef("acme", "berlin", "till-2", 2)) is None
+    assert formtoken.verify(SECRET, token, TouchpointRef("acme", "berlin", "till-1", 3)) is None  # rotated
+    earlier = token.replace(".1700000000123.", ".1690000000123.")
+    assert formtoken.verify(SECRET, earlier, REF) is None  # the time cannot be moved back
+    assert formtoken.verify(SECRET, "", REF) is None
+    assert formtoken.verify(SECRET, "a." * 300, REF) is None
+    assert formtoken.new_nonce() != formtoken.new_nonce()
+
+
+@pytest.mark.parametrize(
+    ("headers", "source", "expected"),
+    [
+        ({"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}, "10.0.0.2", "203.0.113.7"),
+        ({"x-forwarded-for": "2001:db8::1"}, None, "2001:db8::1"),
+        ({"x-forwarded-for": "not-an-ip, 10.0.0.1"}, "198.51.100.4", "198.51.100.4"),
+        ({}, "198.51.100.4", "198.51.100.4"),
+        ({}, None, "unknown"),
+    ],
+)
+def test_client_address(headers: dict[str, str], source: str | None, expected: str) -> None:
+    assert abuse.client_address(headers, source) == expected
+
+
+def test_policy_defaults_and_bad_values_name_the_variable() -> None:
+    default = policy.policy_from_env({})
+    assert default.min_fill_seconds == 3.0 and default.public_base_url is None
+    custom = policy.policy_from_env(
+        {
+            "TOUCHPOINT_FEEDBACK_MIN_FILL_SECONDS": "0.5",
+            "TOUCHPOINT_PUBLIC_BASE_URL": "https://fb.example.com/",
+        }
+    )
+    assert custom.min_fill_seconds == 0.5 and custom.public_base_url == "https://fb.example.com"
+    with pytest.raises(ConfigurationError, match="TOUCHPOINT_FEEDBACK_CLIENT_LIMIT must be a number"):
+        policy.policy_from_env({"TOUCHPOINT_FEEDBACK_CLIENT_LIMIT": "many"})
+    with pytest.raises(ConfigurationError, match="TOUCHPOINT_FEEDBACK_WINDOW_SECONDS must be between"):
+        policy.policy_from_env({"TOUCHPOINT_FEEDBACK_WINDOW_SECONDS": "0"})
+    with pytest.raises(ConfigurationError, match="TOUCHPOINT_PUBLIC_BASE_URL must be an http"):
+        policy.policy_from_env({"TOUCHPOINT_PUBLIC_BASE_URL": "javascript:alert(1)"})
+
+
+def test_answers_are_read_with_errors_in_the_respondents_language() -> None:
+    survey = survey_of(default_in_store_survey())
+    ok = answers.parse_answers(survey, {"q_csat": ["4"], "q_comment": ["  Nice staff  "]}, "de")
+    assert ok.answers == {"csat": 4, "comment": "Nice staff"} and not ok.errors
+    missing = answers.parse_answers(survey, {"q_comment": ["Kept"]}, "de")
+    assert missing.errors == {"csat": "Bitte wählen Sie einen Wert von 1 bis 5."}
+    assert missing.values["q_comment"] == ["Kept"]
+    wrong = answers.parse_answers(survey, {"q_csat": ["9"]}, "en")
+    assert wrong.errors == {"csat": "Please choose a value from 1 to 5."}
+    long = answers.parse_answers(survey, {"q_csat": ["3"], "q_comment": ["x" * 1001]}, "en")
+    assert long.errors["comment"].startswith("Please shorten your text to at most 1000 characters")
+
+
+def test_choice_and_conditional_questions() -> None:
+    survey = survey_of(
+        {
+            "name": "s",
+            "defaultLanguage": "en",
+            "questions": [
+                {"id": "nps", "kind": "nps", "required": True, "text": {"en": "Recommend?"}},
+                {
+                    "id": "why",
+                    "kind": "single_choice",
+                    "required": True,
+                    "text": {"en": "Why?"},
+                    "options": [
+                        {"id": "price", "label": {"en": "Price"}},
+                        {"id": "staff", "label": {"en": "Staff"}},
+                    ],
+                    "showIf": {"questionId": "nps", "min": 0, "max": 6},
+                },
+                {
+                    "id": "topics",
+                    "kind": "multi_choice",
+                    "text": {"en": "Topics"},
+                    "maxChoices": 1,
+                    "options": [{"id": "a", "label": {"en": "A"}}, {"id": "b", "label": {"en": "B"}}],
+                },
+            ],
+        }
+    )
+    promoter = answers.parse_answers(survey, {"q_nps": ["10"], "q_why": ["price"]}, "en")
+    assert promoter.answers == {"nps": 10} and not promoter.errors  # `why` is not asked of promoters
+    detractor = answers.parse_answers(survey, {"q_nps": ["3"]}, "en")
+    assert detractor.errors == {"why": "Please choose one of the options."}
+    too_many = answers.parse_answers(survey, {"q_nps": ["8"], "q_topics": ["a", "b"]}, "en")
+    assert too_many.errors == {"topics": "Please choose 1 to 1 options."}
+    one = answers.parse_answers(survey, {"q_nps": ["8"], "q_topics": ["b"]}, "en")
+    assert one.answers == {"nps": 8, "topics": ["b"]}
