@@ -256,6 +256,21 @@ class SurveyService:
         """One stored response, or None."""
         return self._runtime.responses.get(tenant_id, survey_id, response_id)
 
+    def _without_suppressed_ids(self, tenant_id: str, submission: ResponseSubmission) -> ResponseSubmission:
+        """Drop ids on the erasure suppression list: an erased person's new answer is kept anonymous."""
+        ids = [i for i in (submission.user_id, submission.anonymous_id) if i]
+        if not ids:
+            return submission
+        suppressed = self._runtime.identity.is_suppressed(tenant_id, ids)
+        if not suppressed:
+            return submission
+        return submission.model_copy(
+            update={
+                "user_id": None if submission.user_id in suppressed else submission.user_id,
+                "anonymous_id": None if submission.anonymous_id in suppressed else submission.anonymous_id,
+            }
+        )
+
     def submit_response(
         self,
         tenant_id: str,
@@ -275,6 +290,7 @@ class SurveyService:
         survey = self.require_survey(tenant_id, survey_id)
         if survey.status is not SurveyStatus.ACTIVE:
             raise SurveyNotActiveError(survey_id, survey.status.value)
+        submission = self._without_suppressed_ids(tenant_id, submission)
         existing: StoredResponse | None = None
         if response_id is not None:
             if not _RESPONSE_ID_RE.match(response_id):

@@ -83,3 +83,26 @@ def test_service_errors_carry_what_the_caller_needs(aws: Runtime, tenant: Tenant
         {"field": "answers.csat", "message": "question 'csat' (csat) is required"}
     ]
     assert stored_docs(aws) == [] and lake_keys(aws) == []
+
+
+def test_an_erased_persons_new_answer_is_stored_without_their_ids(aws: Runtime, tenant: TenantKeys) -> None:
+    from datetime import UTC, datetime
+
+    aws.identity.suppress("acme", ["erased-user", "erased-device"], erasure_id="er-1", at=datetime.now(UTC))
+    service = SurveyService(aws)
+    survey = service.create_survey("acme", default_in_store_survey())
+    service.activate("acme", survey.survey_id)
+    submission = ResponseSubmission(
+        answers={"csat": "4"},
+        channel="web",
+        user_id="erased-user",
+        anonymous_id="erased-device",
+        language="de",
+    )
+    result = service.submit_response("acme", survey.survey_id, submission)
+    assert result.complete
+    [doc] = stored_docs(aws)
+    assert "erased-user" not in repr(doc)
+    assert "erased-device" not in repr(doc)
+    # no Survey Responded event for the person's timeline either: the response has no id
+    assert not [k for k in lake_keys(aws) if k.startswith("raw/events/")]
