@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.engine.calendar import DayWindow
@@ -77,6 +77,10 @@ class EngineContext:
             "d30_end": w.end(-30),
             "y_start": w.start(-364),  # D-364..D
             "h2_start": w.start(-182),  # second half of the year window
+            "d_day": w.day,  # the same windows as tenant-local dates (history tables have `day`)
+            "w7_day": w.day - timedelta(days=6),
+            "w30_day": w.day - timedelta(days=29),
+            "prev30_day": w.day - timedelta(days=59),
             "conversion_events": conversion,
             "system_events": system,
             **self.params,

@@ -41,8 +41,9 @@ _SESSION_AGGS = {
 }
 
 _ACTIVE_SOURCE = """
-SELECT DISTINCT person, channel, platform, ts >= $d_start AS on_d, ts >= $w7_start AS in_w7
-FROM act WHERE ts >= $w30_start AND ts < $d_end
+SELECT DISTINCT person, cp.channel AS channel, cp.platform AS platform,
+    day = $d_day AS on_d, day >= $w7_day AS in_w7
+FROM (SELECT person, day, unnest(cp) AS cp FROM h_days WHERE day >= $w30_day AND day <= $d_day)
 """
 _ACTIVE_AGGS = {
     "dau": "count(DISTINCT person) FILTER (WHERE on_d)",
@@ -109,9 +110,9 @@ def _key(breakdown: dict[str, str]) -> str:
 
 
 def _visit_frequency(ctx: EngineContext, mau_by_key: dict[str, float]) -> list[MetricPoint]:
-    source = "SELECT * FROM sess WHERE start_ts >= $w30_start AND start_ts < $d_end"
+    source = "SELECT channel, platform, n FROM h_sessions WHERE day >= $w30_day AND day <= $d_day"
     points: list[MetricPoint] = []
-    for g in ctx.grouped(source, _DIMS, {"n": "count(*)"}):
+    for g in ctx.grouped(source, _DIMS, {"n": "sum(n)"}):
         value = ratio(g.num("n"), mau_by_key.get(_key(g.breakdown), 0.0))
         if value is not None:
             points.append(ctx.point("visit_frequency_30d", value, g.breakdown))
@@ -144,7 +145,7 @@ def _follower_growth(ctx: EngineContext) -> list[MetricPoint]:
         """SELECT coalesce(prop_platform, 'unknown') AS platform,
             arg_max(followers, ts) FILTER (WHERE ts >= $d_start AND ts < $d_end) AS now,
             arg_max(followers, ts) FILTER (WHERE ts >= $d30_start AND ts < $d30_end) AS before
-        FROM plan_ev WHERE event = 'Follower Count Reported' AND followers IS NOT NULL
+        FROM plan_hist WHERE event = 'Follower Count Reported' AND followers IS NOT NULL
         GROUP BY 1 ORDER BY 1"""
     )
     points: list[MetricPoint] = []

@@ -63,7 +63,7 @@ WITH att AS (
 ), held AS (
     SELECT event_id, min(location) AS location, count(DISTINCT who) AS attended FROM att GROUP BY event_id
 ), reg AS (
-    SELECT event_id, count(DISTINCT coalesce(person, message_id)) AS registered FROM plan_ev
+    SELECT event_id, count(DISTINCT coalesce(person, message_id)) AS registered FROM plan_hist
     WHERE event = 'Event Registered' AND ts < $d_end
         AND event_id IN (SELECT event_id FROM held)
     GROUP BY event_id
@@ -139,7 +139,7 @@ def _loyalty(ctx: EngineContext) -> list[MetricPoint]:
             extra = {"points_redeemed": g.num("redeemed"), "points_earned": g.num("earned")}
             points.append(ctx.point("redemption_rate", rate, g.breakdown, extra))
     members = ctx.scalar(
-        "SELECT count(DISTINCT person) FROM plan_ev WHERE list_contains($loyalty, event) "
+        "SELECT count(DISTINCT person) FROM plan_hist WHERE list_contains($loyalty, event) "
         "AND ts >= $w30_start AND ts < $d_end",
         loyalty=list(LOYALTY_EVENTS),
     )
@@ -189,7 +189,7 @@ def _simple_counts(ctx: EngineContext) -> list[MetricPoint]:
         ]
     sent, converted = ctx.rows(
         "SELECT count(*) FILTER (WHERE event = 'Referral Sent'), count(*) FILTER (WHERE event = 'Referral Converted') "
-        "FROM plan_ev WHERE ts >= $w30_start AND ts < $d_end"
+        "FROM plan_hist WHERE ts >= $w30_start AND ts < $d_end"
     )[0]
     rate = fraction(float(converted), float(sent))
     if rate is not None:

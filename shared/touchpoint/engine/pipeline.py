@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from touchpoint.engine.calendar import DayWindow
@@ -23,6 +24,7 @@ from touchpoint.engine.commerce import build_orders, compute_commerce
 from touchpoint.engine.context import EngineContext
 from touchpoint.engine.digital import compute_digital
 from touchpoint.engine.feedback import compute_feedback
+from touchpoint.engine.history import build_history, digest_days, write_digest
 from touchpoint.engine.identity import build_identity, build_plan_events
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.instore import compute_instore
@@ -78,6 +80,10 @@ def _prepare(con: DuckDBPyConnection, inputs: EngineInputs, day: date, config: T
     window = DayWindow(day, config.timezone)
     horizon_start = window.start(-HORIZON_DAYS)
     load_events(con, list(inputs.event_files), horizon_start, window.end(1))
+    if inputs.raw_from is not None:  # older days come from digests
+        con.execute(
+            "DELETE FROM ev WHERE ts < $floor", {"floor": window.start((inputs.raw_from - day).days - 1)}
+        )
     load_responses(con, list(inputs.response_files), window.end(0))
     ctx = EngineContext(con=con, window=window, config=config)
     build_identity(ctx, list(inputs.identity_links))
@@ -86,8 +92,9 @@ def _prepare(con: DuckDBPyConnection, inputs: EngineInputs, day: date, config: T
     build_sessions(ctx)
     build_orders(ctx)
     build_feedback_table(ctx)
+    build_history(ctx, inputs.digests, inputs.raw_from)
     build_day_scores(ctx)
-    tracked = ctx.rows("SELECT DISTINCT event FROM ev WHERE type = 'track' AND event IS NOT NULL")
+    tracked = ctx.rows("SELECT event FROM tracked")
     ctx.tracked_events = frozenset(str(row[0]) for row in tracked)
     ctx.day_has_events = bool(
         ctx.scalar("SELECT EXISTS (SELECT 1 FROM ev WHERE ts >= $d_start AND ts < $d_end)")
@@ -119,10 +126,14 @@ def _run(
     config: TenantConfig,
     duckdb_config: DuckDBConfig | None,
     with_points: bool,
+    digest_out: Path | None = None,
 ) -> DayResult:
     con = _connect(duckdb_config)
     try:
         ctx = _prepare(con, inputs, day, config)
+        if digest_out is not None:
+            for digest_day in digest_days(day, inputs.raw_from):
+                write_digest(ctx, digest_out / digest_day.isoformat(), digest_day)
         points: list[MetricPoint] = []
         if with_points:
             for group in _GROUPS:
@@ -135,22 +146,37 @@ def _run(
 
 
 def compute_day_result(
-    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+    inputs: EngineInputs,
+    day: date,
+    config: TenantConfig,
+    *,
+    duckdb_config: DuckDBConfig | None = None,
+    digest_out: Path | None = None,
 ) -> DayResult:
-    """Metric points and per-person engagement scores of tenant-local day `day`, in one pass."""
-    return _run(inputs, day, config, duckdb_config, with_points=True)
+    """Metric points and per-person engagement scores of tenant-local day `day`, in one pass.
+
+    With `digest_out`, the day's digest (see `touchpoint.engine.history`) is written into the
+    sub-folder `<digest_out>/<YYYY-MM-DD>`, for later runs to read instead of this day's raw
+    events; with `inputs.raw_from` earlier than `day`, so are the digests of the days read raw.
+    """
+    return _run(inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out)
 
 
 def compute_day(
-    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+    inputs: EngineInputs,
+    day: date,
+    config: TenantConfig,
+    *,
+    duckdb_config: DuckDBConfig | None = None,
+    digest_out: Path | None = None,
 ) -> list[MetricPoint]:
     """Every metric of METRICS.md for tenant-local day `day`, totals and breakdowns.
 
     Metrics without data are absent. `duckdb_config` is passed to `duckdb.connect` (e.g.
     `{"threads": 1, "memory_limit": "1GB", "temp_directory": "/tmp/duckdb"}`); by default DuckDB
-    picks its thread count and memory limit itself.
+    picks its thread count and memory limit itself. `digest_out`: see `compute_day_result`.
     """
-    return _run(inputs, day, config, duckdb_config, with_points=True).points
+    return _run(inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out).points
 
 
 def compute_person_scores(

@@ -23,15 +23,23 @@ from touchpoint.models.metrics import MetricPoint
 
 MAX_LIFETIME_YEARS = 10.0
 
-_RETENTION = """
-SELECT count(*) FILTER (WHERE before) AS cohort, count(*) FILTER (WHERE before AND after) AS kept
-FROM (
+_KEPT = "SELECT count(*) FILTER (WHERE before) AS cohort, count(*) FILTER (WHERE before AND after) AS kept"
+_RETENTION = f"""
+{_KEPT} FROM (
+    SELECT person, bool_or(day < $w30_day) AS before, bool_or(day >= $w30_day) AS after
+    FROM h_days
+    WHERE person IS NOT NULL AND day >= $prev30_day AND day <= $d_day
+    GROUP BY person
+)
+"""  # noqa: S608 - composed from constants
+_PURCHASER_RETENTION = f"""
+{_KEPT} FROM (
     SELECT person, bool_or(ts < $w30_start) AS before, bool_or(ts >= $w30_start) AS after
-    FROM {table}
+    FROM orders
     WHERE person IS NOT NULL AND ts >= $prev30_start AND ts < $d_end
     GROUP BY person
 )
-"""
+"""  # noqa: S608 - composed from constants
 
 _YEAR = """
 SELECT count(*) AS purchasers, sum(n) AS orders, sum(spent) AS revenue,
@@ -48,12 +56,12 @@ FROM (
 
 def _retention_points(ctx: EngineContext) -> list[MetricPoint]:
     points: list[MetricPoint] = []
-    cohort, kept = ctx.rows(_RETENTION.format(table="act"))[0]
+    cohort, kept = ctx.rows(_RETENTION)[0]
     if cohort:
         rate = kept / cohort
         points.append(ctx.point("retention_rate_30d", rate, None, {"cohort": int(cohort)}))
         points.append(ctx.point("churn_rate_30d", 1.0 - rate, None, {"cohort": int(cohort)}))
-    cohort, kept = ctx.rows(_RETENTION.format(table="orders"))[0]
+    cohort, kept = ctx.rows(_PURCHASER_RETENTION)[0]
     if cohort:
         points.append(ctx.point("purchaser_retention_30d", kept / cohort, None, {"cohort": int(cohort)}))
     return points

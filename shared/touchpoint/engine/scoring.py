@@ -26,7 +26,7 @@ is D-119..D-30) whose score fell by 20 points or more, `extra["compared"]` = peo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from touchpoint.engine.context import EngineContext
@@ -64,11 +64,11 @@ WHERE person IS NOT NULL AND feedback IS NOT NULL
 _SCORES = """
 CREATE TABLE {name} AS
 WITH p AS (
-    SELECT person, max(ts) AS last_ts, count(DISTINCT channel) AS channels,
-        count(DISTINCT coalesce(event, type)) AS kinds
-    FROM act WHERE ts >= $ws AND ts < $we GROUP BY person
+    SELECT person, max(last_ts) AS last_ts, list_unique(flatten(list(channels))) AS channels,
+        list_unique(flatten(list(kinds))) AS kinds
+    FROM h_days WHERE day >= $ws_day AND day < $we_day GROUP BY person
 ), f AS (
-    SELECT person, count(*) AS sessions FROM sess WHERE start_ts >= $ws AND start_ts < $we GROUP BY person
+    SELECT person, sum(n) AS sessions FROM h_sessions WHERE day >= $ws_day AND day < $we_day GROUP BY person
 ), m AS (
     SELECT person, sum(revenue) AS spend FROM orders
     WHERE person IS NOT NULL AND ts >= $ws AND ts < $we GROUP BY person
@@ -120,16 +120,24 @@ def build_feedback_table(ctx: EngineContext) -> None:
     ctx.execute(_FEEDBACK)
 
 
-def build_scores(ctx: EngineContext, name: str, window_start: datetime, window_end: datetime) -> None:
-    """Create table `name(person, score)` for people active in `[window_start, window_end)`."""
+def build_scores(ctx: EngineContext, name: str, first_offset: int, last_offset: int) -> None:
+    """Create table `name(person, score)` for people active on local days `D+first..D+last`."""
     sql = _SCORES.format(name=name)
-    ctx.execute(sql, ws=window_start, we=window_end, **_weights(ctx))
+    w = ctx.window
+    ctx.execute(
+        sql,
+        ws=w.start(first_offset),
+        we=w.end(last_offset),
+        ws_day=w.day + timedelta(days=first_offset),
+        we_day=w.day + timedelta(days=last_offset + 1),
+        **_weights(ctx),
+    )
 
 
 def build_day_scores(ctx: EngineContext) -> None:
     """Create `score_d` (scores on D) and `score_p` (scores on D-30)."""
-    build_scores(ctx, "score_d", ctx.window.start(1 - SCORE_DAYS), ctx.window.end(0))
-    build_scores(ctx, "score_p", ctx.window.start(-30 + 1 - SCORE_DAYS), ctx.window.end(-30))
+    build_scores(ctx, "score_d", 1 - SCORE_DAYS, 0)
+    build_scores(ctx, "score_p", -30 + 1 - SCORE_DAYS, -30)
 
 
 def person_scores(ctx: EngineContext) -> dict[str, float]:

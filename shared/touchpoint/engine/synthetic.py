@@ -106,19 +106,26 @@ class _EventWriter:
     """Streams events round-robin into `files` gzip files, duplicating a share into the next one."""
 
     def __init__(
-        self, paths: list[Path], rng: random.Random, duplicate_share: float, skewed_share: float, level: int
+        self,
+        paths: list[Path],
+        rng: random.Random,
+        duplicate_share: float,
+        skewed_share: float,
+        level: int,
+        tag: str,
     ) -> None:
         self._handles: list[IO[str]] = [_open_gzip_text(path, level) for path in paths]
         self._rng = rng
         self._dup = duplicate_share
         self._skew = skewed_share
+        self.tag = tag  # the day, so that ids never repeat across days
         self.count = 0
         self.lines = 0
 
     def write(self, event: dict[str, Any], moment: datetime) -> None:
         rng = self._rng
         self.count += 1
-        event["messageId"] = f"m-{self.count:09d}"
+        event["messageId"] = f"m-{self.tag}-{self.count:09d}"
         received = moment + timedelta(milliseconds=50 + int(rng.random() * 2000))
         stamp = moment
         if rng.random() < self._skew:  # a client with a broken clock: years ahead or behind
@@ -157,7 +164,7 @@ def _make_people(rng: random.Random, count: int, locations: int) -> list[_Person
     return people
 
 
-def _properties(rng: random.Random, name: str, person: _Person, index: int) -> dict[str, Any]:
+def _properties(rng: random.Random, name: str, person: _Person, order_ref: str) -> dict[str, Any]:
     """Tracking-plan properties of one track event."""
     if name == "Order Completed":
         products: list[dict[str, Any]] = []
@@ -168,7 +175,7 @@ def _properties(rng: random.Random, name: str, person: _Person, index: int) -> d
             revenue += price * quantity
             products.append({"product_id": rng.choice(_PRODUCTS), "price": price, "quantity": quantity})
         revenue = round(revenue, 2)
-        props: dict[str, Any] = {"order_id": f"o-{index:09d}", "revenue": revenue, "products": products}
+        props: dict[str, Any] = {"order_id": f"o-{order_ref}", "revenue": revenue, "products": products}
         if person.channel == "in_store":
             props["location_id"] = person.location
         return props
@@ -265,7 +272,7 @@ def _write_sessions(
             else:
                 event["type"] = "track"
                 event["event"] = name
-                props = _properties(rng, name, person, writer.count)
+                props = _properties(rng, name, person, f"{writer.tag}-{writer.count:09d}")
                 if name == "Store Visited":
                     props["location_id"] = person.location
                 event["properties"] = props
@@ -355,7 +362,7 @@ def _write_responses(
                 )
             channel = "in_store" if survey == "qr-store" else rng.choice(("email", "in_app", "web"))
             record: dict[str, Any] = {
-                "responseId": f"r-{index:08d}",
+                "responseId": f"r-{start:%Y%m%d}-{index:08d}",
                 "surveyId": survey,
                 "submittedAt": _iso(moment),
                 "complete": True,
@@ -409,7 +416,7 @@ def generate_day(
     span_s = (end - start).total_seconds()
     crowd = _make_people(rng, people, locations)
     event_paths = [out_dir / f"events-{day.isoformat()}-{index:02d}.jsonl.gz" for index in range(files)]
-    writer = _EventWriter(event_paths, rng, duplicate_share, skewed_share, compresslevel)
+    writer = _EventWriter(event_paths, rng, duplicate_share, skewed_share, compresslevel, f"{day:%Y%m%d}")
     try:
         _write_system(writer, rng, start, locations)
         # Sessions start over the first 23 hours so that most of them end on the same day.

@@ -2,27 +2,40 @@
 
 The lake keeps raw events under `raw/events/tenant=<t>/dt=<UTC date>/` and copies of survey
 responses under `responses/tenant=<t>/dt=<UTC date>/` (gzip JSON lines). Ingest partitions an event by the
-UTC date of its (skew-corrected) time and a response by the UTC date it was submitted. For
-tenant-local day `D` the engine needs the events from the start of `D - 365` (CLV looks back a
-year) to the end of `D + 1` (a session that starts on `D` may run past midnight) and the responses
-from the start of `D - 365` to the end of `D`, so every partition of those windows is downloaded;
-listing the tenant's partitions is one request per area.
+UTC date of its (skew-corrected) time and a response by the UTC date it was submitted. Each run
+also leaves the digest of its tenant-local day under `digests/tenant=<t>/dt=<local date>/` (small
+Parquet tables, see `touchpoint.engine.history`).
+
+For tenant-local day `D` the engine's windows reach back a year (CLV). The loader reads that
+history from the digests of `D - 365 .. D - 1` and raw events only from `raw_from - 1` to the end
+of `D + 1` (a session that starts on `D` may run past midnight), responses from
+`min(raw_from, D - 29)` (the 30-day NPS) to the end of `D`. `raw_from` is `D` when every earlier
+day with raw data has a digest; otherwise it is the first such day without one (never rolled up,
+or its digest removed by an erasure), and the run heals those digests for the runs after it.
+Listing a tenant's partitions is one request per area.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import ClientError
 
 from touchpoint.engine.calendar import local_midnight_utc
+from touchpoint.engine.history import ACTIVITY_DAYS, DIGEST_TABLES
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.storage.lake import LakeRepository, partition_prefix
 
 EVENTS_AREA = "raw/events"
 RESPONSES_AREA = "responses"
+DIGESTS_AREA = "digests"
 LOOKBACK_DAYS = 365
+#: Days of responses read raw whatever the digests hold (`nps_30d`).
+RESPONSE_DAYS = 30
 #: boto3's default connection pool holds 10 connections; stay below it.
 DEFAULT_WORKERS = 8
 
@@ -52,13 +65,43 @@ def _utc_dates(first_day: date, last_day: date, timezone: str) -> InputWindow:
     return InputWindow(first=start.date(), last=(end - timedelta(microseconds=1)).date())
 
 
-def input_windows(day: date, timezone: str, lookback_days: int = LOOKBACK_DAYS) -> InputWindows:
-    """Events: local days `D - lookback_days` to `D + 1`; responses: `D - lookback_days` to `D`."""
-    first = day - timedelta(days=lookback_days)
+def input_windows(
+    day: date, timezone: str, lookback_days: int = LOOKBACK_DAYS, raw_from: date | None = None
+) -> InputWindows:
+    """The UTC partitions to read raw.
+
+    Without `raw_from`: events of local days `D - lookback_days` to `D + 1`, responses of
+    `D - lookback_days` to `D`. With it: events of `raw_from - 1` to `D + 1`, responses of
+    `min(raw_from, D - 29)` to `D`.
+    """
+    if raw_from is None:
+        first = day - timedelta(days=lookback_days)
+        return InputWindows(
+            events=_utc_dates(first, day + timedelta(days=1), timezone),
+            responses=_utc_dates(first, day, timezone),
+        )
+    responses_first = min(raw_from, day - timedelta(days=RESPONSE_DAYS - 1))
     return InputWindows(
-        events=_utc_dates(first, day + timedelta(days=1), timezone),
-        responses=_utc_dates(first, day, timezone),
+        events=_utc_dates(raw_from - timedelta(days=1), day + timedelta(days=1), timezone),
+        responses=_utc_dates(responses_first, day, timezone),
     )
+
+
+def local_days_of(utc_day: date, timezone: str) -> set[date]:
+    """The tenant-local days that overlap UTC date `utc_day` (one or two)."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(utc_day, time(0), tzinfo=UTC)
+    return {
+        start.astimezone(zone).date(),
+        (start + timedelta(days=1, microseconds=-1)).astimezone(zone).date(),
+    }
+
+
+def choose_raw_from(day: date, raw_days: set[date], digest_days: set[date]) -> date:
+    """The first local day before `day` (within a year) with raw data but no digest, else `day`."""
+    first = day - timedelta(days=LOOKBACK_DAYS)
+    missing = [d for d in raw_days - digest_days if first <= d < day]
+    return min(missing) if missing else day
 
 
 def partition_date(prefix: str) -> date | None:
@@ -79,6 +122,8 @@ class LoadedInputs:
     inputs: EngineInputs
     objects: int
     bytes: int
+    raw_from: date | None = None
+    digest_days: int = 0
 
 
 class LakeInputLoader:
@@ -107,18 +152,105 @@ class LakeInputLoader:
         dest: Path,
         identity_links: list[tuple[str, str]],
     ) -> LoadedInputs:
-        """Download the windows' event and response objects into `dest` and describe them."""
+        """Download the windows' event and response objects into `dest` (no digests: everything raw)."""
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-load") as pool:
-            event_keys = self.object_keys(pool, EVENTS_AREA, tenant_id, windows.events)
-            response_keys = self.object_keys(pool, RESPONSES_AREA, tenant_id, windows.responses)
-            jobs: list[tuple[str, Path]] = []
-            for folder, keys in (("events", event_keys), ("responses", response_keys)):
-                (dest / folder).mkdir(parents=True, exist_ok=True)
-                jobs.extend((key, dest / folder / f"{i:07d}.jsonl.gz") for i, key in enumerate(keys))
-            sizes = list(pool.map(lambda job: self._lake.download_to(*job), jobs))
+            return self._load_raw(pool, tenant_id, windows, dest, identity_links, {}, None)
+
+    def load_day(
+        self,
+        tenant_id: str,
+        day: date,
+        timezone: str,
+        dest: Path,
+        identity_links: list[tuple[str, str]],
+    ) -> LoadedInputs:
+        """Download what the run of tenant-local `day` needs: digests of earlier days, recent raw objects."""
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-load") as pool:
+            areas = (EVENTS_AREA, RESPONSES_AREA, DIGESTS_AREA)
+            listed = pool.map(
+                lambda area: self._lake.list_partitions(partition_prefix(area, tenant_id)), areas
+            )
+            events, responses, digests = ([partition_date(p) for p in found] for found in listed)
+            raw_days = {
+                local
+                for utc_day in events + responses
+                if utc_day is not None
+                for local in local_days_of(utc_day, timezone)
+            }
+            digest_days = {d for d in digests if d is not None}
+            raw_from = choose_raw_from(day, raw_days, digest_days)
+            first = day - timedelta(days=LOOKBACK_DAYS)
+            usable = sorted(d for d in digest_days if first <= d < raw_from)
+            digest_dirs = self._download_digests(pool, tenant_id, day, usable, dest / "digests")
+            windows = input_windows(day, timezone, raw_from=raw_from)
+            loaded = self._load_raw(pool, tenant_id, windows, dest, identity_links, digest_dirs, raw_from)
+        return loaded
+
+    def _download_digests(
+        self, pool: ThreadPoolExecutor, tenant_id: str, day: date, days: list[date], dest: Path
+    ) -> dict[date, tuple[Path, int]]:
+        activity_first = day - timedelta(days=ACTIVITY_DAYS)
+        jobs: list[tuple[date, str, Path]] = []
+        for digest_day in days:
+            folder = dest / digest_day.isoformat()
+            folder.mkdir(parents=True, exist_ok=True)
+            prefix = digest_prefix(tenant_id, digest_day)
+            for table in DIGEST_TABLES:
+                if digest_day < activity_first and table in ("person_days", "session_days", "plan_rows"):
+                    continue  # outside every activity window of this run
+                jobs.append((digest_day, prefix + f"{table}.parquet", folder / f"{table}.parquet"))
+        sizes = list(pool.map(lambda job: self._download_if_present(job[1], job[2]), jobs))
+        result: dict[date, tuple[Path, int]] = {}
+        for (digest_day, _, path), size in zip(jobs, sizes, strict=True):
+            folder, total = result.get(digest_day, (path.parent, 0))
+            result[digest_day] = (folder, total + size)
+        return result
+
+    def _download_if_present(self, key: str, path: Path) -> int:
+        try:
+            return self._lake.download_to(key, path)
+        except ClientError as error:  # a digest being replaced or removed meanwhile: the engine skips it
+            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                path.unlink(missing_ok=True)
+                return 0
+            raise
+
+    def _load_raw(
+        self,
+        pool: ThreadPoolExecutor,
+        tenant_id: str,
+        windows: InputWindows,
+        dest: Path,
+        identity_links: list[tuple[str, str]],
+        digests: dict[date, tuple[Path, int]],
+        raw_from: date | None,
+    ) -> LoadedInputs:
+        event_keys = self.object_keys(pool, EVENTS_AREA, tenant_id, windows.events)
+        response_keys = self.object_keys(pool, RESPONSES_AREA, tenant_id, windows.responses)
+        jobs: list[tuple[str, Path]] = []
+        for folder, keys in (("events", event_keys), ("responses", response_keys)):
+            (dest / folder).mkdir(parents=True, exist_ok=True)
+            jobs.extend((key, dest / folder / f"{i:07d}.jsonl.gz") for i, key in enumerate(keys))
+        sizes = list(pool.map(lambda job: self._lake.download_to(*job), jobs))
         event_files = [path for _, path in jobs[: len(event_keys)]]
         response_files = [path for _, path in jobs[len(event_keys) :]]
         inputs = EngineInputs(
-            event_files=event_files, response_files=response_files, identity_links=list(identity_links)
+            event_files=event_files,
+            response_files=response_files,
+            identity_links=list(identity_links),
+            digests={d: folder for d, (folder, _) in digests.items()},
+            raw_from=raw_from,
         )
-        return LoadedInputs(inputs=inputs, objects=len(jobs), bytes=sum(sizes))
+        digest_files = sum(len(list(folder.iterdir())) for folder, _ in digests.values())
+        return LoadedInputs(
+            inputs=inputs,
+            objects=len(jobs) + digest_files,
+            bytes=sum(sizes) + sum(size for _, size in digests.values()),
+            raw_from=raw_from,
+            digest_days=len(digests),
+        )
+
+
+def digest_prefix(tenant_id: str, day: date) -> str:
+    """`digests/tenant=<t>/dt=<local day>/`: where the digest of a tenant-local day lives."""
+    return partition_prefix(DIGESTS_AREA, tenant_id, day)

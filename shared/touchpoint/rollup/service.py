@@ -4,9 +4,11 @@ Order of work, so that a run that fails at any point leaves the previous results
 
 1. `begin_run` in the state table (before the lake is read, so late events that arrive during
    the run mark the day dirty);
-2. download the window's lake objects into a temporary folder and call `compute_day`;
+2. download the digests of earlier days and the recent lake objects into a temporary folder
+   (`LakeInputLoader.load_day`) and call `compute_day`, which also writes the day's digest
+   (and those of any earlier days it had to read raw);
 3. write every point under a new `run_id` (invisible to readers until step 5);
-4. write the day's CSV and Parquet exports (deterministic bytes, replaced in place);
+4. write the day's CSV and Parquet exports and its digests (deterministic keys, replaced in place);
 5. `finish_run`: the day's pointer moves to the new run (`done`, or still `dirty` when late
    events arrived meanwhile);
 6. remove the previous run's items (best effort: leftovers are invisible and are removed by a
@@ -18,6 +20,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +33,7 @@ from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.rollup.exports import export_keys, export_rows, render_csv, render_parquet
-from touchpoint.rollup.inputs import LakeInputLoader, input_windows
+from touchpoint.rollup.inputs import LakeInputLoader, digest_prefix
 from touchpoint.storage.lake import LakeRepository
 from touchpoint.storage.metrics import MetricsRepository, new_run_id
 from touchpoint.storage.rollup_state import RollupStateRepository
@@ -41,9 +44,11 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 
 class ComputeDay(Protocol):
-    """The engine's `compute_day`."""
+    """The engine's `compute_day` (writing digests into `digest_out`)."""
 
-    def __call__(self, inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]: ...
+    def __call__(
+        self, inputs: EngineInputs, day: date, config: TenantConfig, *, digest_out: Path | None = None
+    ) -> list[MetricPoint]: ...
 
 
 IdentityLinks = Callable[[str], list[tuple[str, str]]]
@@ -73,6 +78,9 @@ class RollupResult:
     input_objects: int
     input_bytes: int
     timings: dict[str, float] = field(default_factory=dict)
+    raw_from: date | None = None
+    digest_days_read: int = 0
+    digests_written: int = 0
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (the worker's return value and the log line)."""
@@ -86,6 +94,9 @@ class RollupResult:
             "removed_runs": self.removed_runs,
             "input_objects": self.input_objects,
             "input_bytes": self.input_bytes,
+            "raw_from": self.raw_from.isoformat() if self.raw_from else None,
+            "digest_days_read": self.digest_days_read,
+            "digests_written": self.digests_written,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -145,19 +156,17 @@ class RollupService:
         with tempfile.TemporaryDirectory(prefix="rollup-", dir=self._workdir) as tmp:
             workdir = Path(tmp)
             with _timed(timings, "load"):
-                loaded = self._loader.load(
-                    tenant_id,
-                    input_windows(day, config.timezone),
-                    workdir / "inputs",
-                    self._identity_links(tenant_id),
+                loaded = self._loader.load_day(
+                    tenant_id, day, config.timezone, workdir / "inputs", self._identity_links(tenant_id)
                 )
             with _timed(timings, "compute"):
                 compute = self._compute_day or _default_compute_day()
-                points = compute(loaded.inputs, day, config)
+                points = compute(loaded.inputs, day, config, digest_out=workdir / "digests")
             with _timed(timings, "store"):
                 self._metrics.put_run(tenant_id, day, run_id, points)
             with _timed(timings, "export"):
                 self._export(tenant_id, day, points, workdir)
+                digests_written = self._upload_digests(tenant_id, workdir / "digests")
         with _timed(timings, "flip"):
             finished = self._state.finish_run(tenant_id, day, run_id, seen)
         with _timed(timings, "cleanup"):
@@ -178,6 +187,9 @@ class RollupService:
             input_objects=loaded.objects,
             input_bytes=loaded.bytes,
             timings=timings,
+            raw_from=loaded.raw_from,
+            digest_days_read=loaded.digest_days,
+            digests_written=digests_written,
         )
         logger.info("rollup finished", extra=result.summary())
         return result
@@ -189,6 +201,26 @@ class RollupService:
         self._lake.put_bytes(
             parquet_key, render_parquet(rows, workdir), content_type="application/vnd.apache.parquet"
         )
+
+    def _upload_digests(self, tenant_id: str, folder: Path) -> int:
+        """Put every `<folder>/<day>/<table>.parquet` the engine wrote; returns the days written."""
+        if not folder.is_dir():
+            return 0
+        uploads = [
+            (digest_prefix(tenant_id, date.fromisoformat(day_dir.name)) + path.name, path)
+            for day_dir in sorted(folder.iterdir())
+            for path in sorted(day_dir.glob("*.parquet"))
+        ]
+        with ThreadPoolExecutor(max_workers=8, thread_name_prefix="rollup-digests") as pool:
+            list(
+                pool.map(
+                    lambda upload: self._lake.put_bytes(
+                        upload[0], upload[1].read_bytes(), content_type="application/vnd.apache.parquet"
+                    ),
+                    uploads,
+                )
+            )
+        return len({key.rsplit("/", 1)[0] for key, _ in uploads})
 
     def _remove_replaced(self, tenant_id: str, day: date, run_id: str, previous: str | None) -> list[str]:
         try:

@@ -29,7 +29,7 @@ def duckdb_config(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def engine_compute_day(config: Mapping[str, str]) -> ComputeDay:
-    """The engine's `compute_day` with the given DuckDB configuration."""
+    """The engine's `compute_day` (with digests) and the given DuckDB configuration."""
     from touchpoint.engine import compute_day  # the engine is imported on first use
 
     return functools.partial(compute_day, duckdb_config=dict(config) or None)

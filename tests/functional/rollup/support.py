@@ -18,6 +18,7 @@ from typing import Any
 
 from touchpoint.engine.synthetic import generate_day
 from touchpoint.runtime import Runtime
+from touchpoint.storage.identity import IdentityLink
 from touchpoint.storage.lake import encode_jsonl_gz, partition_prefix
 
 CONVERSIONS = frozenset({"Order Completed", "Signed Up", "Newsletter Subscribed", "Trial Started"})
@@ -77,6 +78,19 @@ def write_events_like_ingest(
                 f"{partition_prefix('raw/events', tenant_id, day)}{hashlib.sha256(body).hexdigest()}.jsonl.gz"
             )
             runtime.lake.put_bytes(key, body, content_type="application/x-ndjson", encoding="gzip")
+    runtime.identity.record_links(tenant_id, _links_of(events))
+
+
+def _links_of(events: list[dict[str, Any]]) -> list[IdentityLink]:
+    """The identity links ingest records: anonymousId (or an alias's previousId) -> userId."""
+    links = []
+    for event in events:
+        user = event.get("userId")
+        for source in (event.get("anonymousId"), event.get("previousId")):
+            if isinstance(user, str) and isinstance(source, str) and user and source and user != source:
+                when = datetime.fromisoformat(str(event["timestamp"]).replace("Z", "+00:00"))
+                links.append(IdentityLink(source, user, when))
+    return links
 
 
 def write_responses_like_surveys(runtime: Runtime, tenant_id: str, responses: list[dict[str, Any]]) -> None:

@@ -157,7 +157,7 @@ def test_an_engine_failure_keeps_a_new_day_running_for_a_retry(
 ) -> None:
     load_days(aws, tenant.tenant_id, tmp_path / "gen", [DAY])
 
-    def broken(inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]:
+    def broken(inputs: EngineInputs, day: date, config: TenantConfig, **_: object) -> list[MetricPoint]:
         raise RuntimeError("engine bug")
 
     with pytest.raises(RuntimeError, match="engine bug"):
@@ -176,10 +176,12 @@ def test_late_events_during_the_run_keep_the_day_dirty(
     load_days(aws, tenant.tenant_id, tmp_path / "gen", [DAY])
     engine = engine_compute_day({})
 
-    def with_late_event(inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]:
+    def with_late_event(
+        inputs: EngineInputs, day: date, config: TenantConfig, **_: object
+    ) -> list[MetricPoint]:
         # Ingest stores a late event for the day while the engine runs (first run: day is running).
         assert aws.rollup_state.mark_dirty_if_done(tenant.tenant_id, [day]) == [day]
-        return engine(inputs, day, config)
+        return engine(inputs, day, config, **_)  # type: ignore[arg-type]
 
     result = _service(aws, compute_day=with_late_event).run_day(tenant.tenant_id, DAY)
     assert result.status == DIRTY
@@ -216,7 +218,7 @@ def test_only_the_tenants_own_lake_partitions_are_read(
     load_days(aws, other_tenant.tenant_id, tmp_path / "gen", [DAY])
     seen: list[EngineInputs] = []
 
-    def spy(inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]:
+    def spy(inputs: EngineInputs, day: date, config: TenantConfig, **_: object) -> list[MetricPoint]:
         seen.append(inputs)
         return []
 
@@ -234,7 +236,7 @@ def test_only_partitions_inside_the_window_are_downloaded(
     aws.lake.put_jsonl(f"raw/events/tenant={tenant.tenant_id}/dt={DAY.isoformat()}/notes.txt", [])
     seen: list[EngineInputs] = []
 
-    def spy(inputs: EngineInputs, day: date, config: TenantConfig) -> list[MetricPoint]:
+    def spy(inputs: EngineInputs, day: date, config: TenantConfig, **_: object) -> list[MetricPoint]:
         seen.append(inputs)
         assert all(path.exists() for path in [*inputs.event_files, *inputs.response_files])
         return []
