@@ -118,6 +118,26 @@ class LakeRepository:
         """Delete one object."""
         self._s3.delete_object(Bucket=self.bucket, Key=key)
 
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Delete objects, up to 1,000 per request; returns how many were asked to go."""
+        batch: list[str] = []
+        count = 0
+        for key in keys:
+            batch.append(key)
+            if len(batch) == 1000:
+                count += self._delete_batch(batch)
+                batch = []
+        return count + (self._delete_batch(batch) if batch else 0)
+
+    def _delete_batch(self, keys: list[str]) -> int:
+        answer = self._s3.delete_objects(
+            Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
+        )
+        if answer.get("Errors"):
+            first = answer["Errors"][0]
+            raise RuntimeError(f"could not delete {first.get('Key')}: {first.get('Code')}")
+        return len(keys)
+
     def list_partitions(self, prefix: str) -> list[str]:
         """The sub-folders directly under a prefix (e.g. the `dt=...` partitions), in key order."""
         paginator = self._s3.get_paginator("list_objects_v2")

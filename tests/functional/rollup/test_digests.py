@@ -69,3 +69,43 @@ def test_a_run_missing_digests_heals_them_for_the_next_run(
     assert first.digests_written == (DAY - first.raw_from).days + 1
     second = service.run_day(tenant_id, DAY)
     assert second.raw_from == DAY and second.digest_days_read >= len(DAYS) - 1
+
+
+def test_an_erasure_removes_the_digests_that_may_hold_the_person(
+    aws: Runtime, tenant: TenantKeys, tmp_path: Path
+) -> None:
+    from touchpoint.privacy.erasure import ErasureService
+
+    tenant_id = tenant.tenant_id
+    load_days(aws, tenant_id, tmp_path / "gen", DAYS)
+    service = build_service(aws, evaluate_alerts=False)
+    for day in DAYS:
+        service.run_day(tenant_id, day)
+    person = "user-0000002"
+    before = _digest_people(aws, tenant_id, tmp_path / "before")
+    assert person in before
+
+    outcome = ErasureService(aws).erase(tenant_id, person, actor="test")
+    view = outcome.view()
+    assert view["status"] == "completed" and view["digestDaysRemoved"] >= 1
+    rerun = service.run_day(tenant_id, DAY)  # the days without digests are read raw (scrubbed) and healed
+    assert rerun.raw_from is not None and rerun.raw_from < DAY
+    after = _digest_people(aws, tenant_id, tmp_path / "after")
+    assert person not in after and after  # the others are still there
+
+
+def _digest_people(aws: Runtime, tenant_id: str, folder: Path) -> set[str]:
+    """Every person id in the tenant's digests (downloaded into `folder`)."""
+    import duckdb
+
+    folder.mkdir()
+    files = []
+    for i, key in enumerate(aws.lake.list_keys(f"digests/tenant={tenant_id}/")):
+        if key.endswith(("person_days.parquet", "order_rows.parquet", "session_days.parquet")):
+            path = folder / f"{i}.parquet"
+            path.write_bytes(aws.lake.get_bytes(key))
+            files.append(str(path))
+    rows = duckdb.connect().execute(
+        "SELECT DISTINCT person FROM read_parquet($files, union_by_name = true)", {"files": files}
+    )
+    return {str(row[0]) for row in rows.fetchall()}
