@@ -12,9 +12,11 @@ what an interrupted one left and a second erasure changes nothing):
    response copies, delete response exports naming them; with a deadline (an HTTP request has
    29 s) the scan stops between two chunks of objects and the job keeps the cursor: the daily sweep
    (or `touchpoint sweep`) continues it, and the erasure reads `pending` until then;
-5. mark dirty every rolled-up tenant-day whose metrics may include them (from the day before their
-   first line to a year after their last: rolling metrics look back that far), so the next
-   rollup recomputes those days without them;
+5. remove the rollup's day digests of those days (derived per-person rows; the next run of a
+   later day reads raw events instead and writes them again without the person) and mark dirty
+   every rolled-up tenant-day whose metrics may include them (from the day before their first
+   line to a year after their last: rolling metrics look back that far), so the next rollup
+   recomputes those days without them;
 6. complete the audit entry with the counts and delete the job (and with it the ids).
 
 An id nobody knows is erased the same way (suppressed, counts 0): the answer never tells whether
@@ -31,6 +33,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.observability import logger
+from touchpoint.rollup.inputs import DIGESTS_AREA, partition_date
+from touchpoint.storage.lake import partition_prefix
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
 from touchpoint.storage.privacy_records import PersonItem, utc_day
@@ -150,6 +154,7 @@ def erasure_view(
         "removed": {key: int(counts.get(key, 0)) for key in REMOVED_KEYS},
         "scrubbed": {key: int(counts.get(key, 0)) for key in SCRUBBED_KEYS},
         "daysMarkedDirty": int(counts.get("daysMarkedDirty", 0)),
+        "digestDaysRemoved": int(counts.get("digestDaysRemoved", 0)),
         "cost": {key: int(counts.get(key, 0)) for key in COST_KEYS},
     }
 
@@ -250,6 +255,7 @@ class ErasureService:
                 job.tenant_id, ERASURE, job.erasure_id, PENDING, counts, None
             )
             return ErasureOutcome(job.erasure_id, PENDING, job.requested_at, None, counts)
+        counts["digestDaysRemoved"] = self._drop_digests(job)
         counts["daysMarkedDirty"] = len(self._mark_dirty(job))
         completed = iso(utc_now())
         self._runtime.privacy_state.update_audit(
@@ -310,6 +316,23 @@ class ErasureService:
             records.forget_anonymous_id(tenant_id, s.survey_id, s.response_id, s.anonymous_id)
             for s in scan.scrubbed_responses
         )
+
+    def _drop_digests(self, job: ErasureJob) -> int:
+        """Step 5a: delete the day digests (`digests/`) that may hold the person's rows."""
+        if job.first_day is None or job.last_day is None:
+            return 0
+        first, last = affected_days(
+            date.fromisoformat(job.first_day), date.fromisoformat(job.last_day), utc_now().date()
+        )
+        lake = self._runtime.lake
+        partitions = [
+            prefix
+            for prefix in lake.list_partitions(partition_prefix(DIGESTS_AREA, job.tenant_id))
+            if (day := partition_date(prefix)) is not None
+            and first - timedelta(days=1) <= day <= last + timedelta(days=1)
+        ]
+        lake.delete_many(key for prefix in partitions for key in lake.list_keys(prefix))
+        return len(partitions)
 
     def _mark_dirty(self, job: ErasureJob) -> list[date]:
         """Step 5: mark the rolled-up days whose metrics may include the person dirty."""
