@@ -1,12 +1,19 @@
-"""`touchpoint tenants create | list | rotate-key | revoke-key`."""
+"""`touchpoint tenants create | list | rotate-key | revoke-key | set-retention`."""
 
 from __future__ import annotations
 
 import json
 
 import click
+from pydantic import ValidationError
 
-from touchpoint.models.tenants import KeyKind, TenantConfig, is_valid_tenant_id
+from touchpoint.models.tenants import (
+    MAX_RETENTION_DAYS_EVENTS,
+    MAX_RETENTION_DAYS_RESPONSES,
+    KeyKind,
+    TenantConfig,
+    is_valid_tenant_id,
+)
 from touchpoint.storage.tenants import TenantExistsError, TenantNotFoundError
 from touchpoint_cli.target import aws_option, connect
 
@@ -84,3 +91,56 @@ def revoke_key(tenant_id: str, key_id: str, use_aws: bool) -> None:
     except KeyError:
         raise click.ClickException(f"tenant {tenant_id!r} has no key {key_id!r}") from None
     click.echo(f"revoked {key_id}")
+
+
+@tenants.command("set-retention")
+@click.argument("tenant_id")
+@click.option(
+    "--events", "events", type=int, help=f"Days raw events are kept (1-{MAX_RETENTION_DAYS_EVENTS})."
+)
+@click.option(
+    "--responses", "responses", type=int, help=f"Days responses are kept (1-{MAX_RETENTION_DAYS_RESPONSES})."
+)
+@click.option(
+    "--comments",
+    "comments",
+    help="Days comment texts are kept (at most the responses' days), or 'responses' for as long as responses.",
+)
+@aws_option
+def set_retention(
+    tenant_id: str, events: int | None, responses: int | None, comments: str | None, use_aws: bool
+) -> None:
+    """Change a tenant's retention; the daily sweep applies a shorter one from its next run."""
+    runtime = connect(use_aws)
+    tenant = runtime.tenants.get_tenant(tenant_id)
+    if tenant is None:
+        raise click.ClickException(f"no tenant {tenant_id!r}")
+    update: dict[str, int | None] = {}
+    if events is not None:
+        update["retention_days_events"] = events
+    if responses is not None:
+        update["retention_days_responses"] = responses
+    if comments is not None:
+        if comments == "responses":
+            update["retention_days_comments"] = None
+        elif comments.isdigit():
+            update["retention_days_comments"] = int(comments)
+        else:
+            raise click.BadParameter("a number of days or 'responses'", param_hint="--comments")
+    try:
+        config = TenantConfig.model_validate({**tenant.config.model_dump(), **update})
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "retention"
+        raise click.ClickException(f"{where}: {first['msg']}") from None
+    runtime.tenants.update_config(tenant_id, config)
+    click.echo(json.dumps({"tenant_id": tenant_id, **retention_view(config)}))
+
+
+def retention_view(config: TenantConfig) -> dict[str, int]:
+    """A tenant's effective retention in days (events, responses, comments)."""
+    return {
+        "retention_days_events": config.retention_days_events,
+        "retention_days_responses": config.retention_days_responses,
+        "retention_days_comments": config.comment_retention_days,
+    }

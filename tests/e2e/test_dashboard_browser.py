@@ -108,6 +108,8 @@ def test_dashboard_on_demo_data_with_drill_down_to_the_comments(
     assert page.url.startswith(url)  # back to the page that asked for the sign-in
     cookie = next(c for c in context.cookies() if c["name"] == "tp_session")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    # a signed session naming the tenant, never the read key itself
+    assert cookie["value"].startswith("v1.") and info.read_key not in cookie["value"]
 
     star = page.locator("#north-star")
     assert "Nordstern-Metrik" in star.inner_text()

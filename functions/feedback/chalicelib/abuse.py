@@ -8,7 +8,7 @@ as answers.
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import ipaddress
 from collections import Counter
 from collections.abc import Mapping
@@ -46,23 +46,38 @@ def count_rejection(reason: RejectReason) -> None:
         metric.add_dimension(name="reason", value=reason)
 
 
+def _ip(candidate: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((candidate or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_address(headers: Mapping[str, str], source_ip: str | None) -> str:
-    """The client's IP: the first hop of `X-Forwarded-For`, else the connection's source address."""
+    """The client's IP address, as far as it can be trusted.
+
+    Deployed, API Gateway's `requestContext.identity.sourceIp` is the address that connected to
+    it, and `X-Forwarded-For` (which the client writes) is ignored. Only when the source is a
+    loopback address (the local dev server and the test client report 127.0.0.1) is the last
+    hop of `X-Forwarded-For` used: the address the local server itself saw.
+    """
+    source = _ip(source_ip)
+    if source is not None and not ipaddress.ip_address(source).is_loopback:
+        return source
     forwarded = next((v for k, v in headers.items() if k.lower() == "x-forwarded-for"), "")
-    first = forwarded.split(",", 1)[0].strip()
-    for candidate in (first, (source_ip or "").strip()):
-        if not candidate:
-            continue
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return "unknown"
+    return _ip(forwarded.rsplit(",", 1)[-1]) or source or "unknown"
 
 
-def _pseudonym(value: str) -> str:
-    """A short one-way stand-in for an IP address (rate-limit keys store no addresses)."""
-    return hashlib.sha256(f"touchpoint-form-client\x00{value}".encode()).hexdigest()[:24]
+def client_pseudonym(address: str, tenant_id: str, pepper: str) -> str:
+    """The stored stand-in for a client address: an HMAC keyed with the deployment's pepper and tenant.
+
+    Without the pepper the 2^32 IPv4 addresses cannot be tried against stored keys, and the same
+    client has unrelated keys at different tenants.
+    """
+    mac = hmac.new(
+        f"{pepper}\x00{tenant_id}".encode(), f"touchpoint-form-client\x00{address}".encode(), "sha256"
+    )
+    return mac.hexdigest()[:32]
 
 
 def within_limits(
@@ -72,11 +87,13 @@ def within_limits(
     key: str,
     now: float,
 ) -> bool:
-    """Count one submission in the current fixed window of `scope`; False when over the limit."""
+    """Count one submission in the current fixed window of `scope`; False when over the limit.
+
+    `key` is stored as given: for `client`, pass `client_pseudonym(...)`, never the address.
+    """
     window = int(now // policy.window_seconds) * policy.window_seconds
     limit = policy.client_limit if scope == "client" else policy.token_limit
-    stored_key = _pseudonym(key) if scope == "client" else key
-    return state.hit(scope, stored_key, window, limit, expires_at=window + 2 * policy.window_seconds)
+    return state.hit(scope, key, window, limit, expires_at=window + 2 * policy.window_seconds)
 
 
 def honeypot_filled(fields: Mapping[str, list[str]], name: str) -> bool:

@@ -1,7 +1,8 @@
 """The public feedback form: `GET /f/{token}` shows it, `POST /f/{token}` takes the answer.
 
-A submission passes, in order: the per-client rate limit, the QR token (signature, touchpoint,
-version, revocation), the per-touchpoint rate limit, the honeypot, the form token (signature,
+A submission passes, in order: the QR token (signature, touchpoint, version, revocation), the
+per-client rate limit (keyed by the client address HMAC'd with the key pepper and the tenant,
+`abuse.client_pseudonym`), the per-touchpoint rate limit, the honeypot, the form token (signature,
 touchpoint, age, minimum fill time), the answers, and the single-use nonce; only then is it
 stored, through the survey service, as a response with channel `in_store`. Every refusal is
 counted (`abuse.count_rejection`) and nothing of it is stored. Every page is HTML in German or
@@ -17,7 +18,14 @@ from urllib.parse import parse_qs
 from chalice.app import Response
 
 from chalicelib import formtoken
-from chalicelib.abuse import RejectReason, client_address, count_rejection, honeypot_filled, within_limits
+from chalicelib.abuse import (
+    RejectReason,
+    client_address,
+    client_pseudonym,
+    count_rejection,
+    honeypot_filled,
+    within_limits,
+)
 from chalicelib.answers import ParsedForm, parse_answers
 from chalicelib.formtoken import FormTicket
 from chalicelib.language import SUPPORTED, negotiate
@@ -167,15 +175,18 @@ def _refuse(
 def _submit(runtime: Runtime, request: FormRequest, policy: FeedbackPolicy, now: float) -> Response:
     state = runtime.form_state
     retry_after = {"Retry-After": str(policy.window_seconds - int(now) % policy.window_seconds)}
-    client = client_address(request.headers, request.source_ip)
-    if not within_limits(state, policy, "client", client, now):
-        ctx = PageContext(_language(request, "de"))
-        return _refuse("rate_limited_client", 429, message_page(ctx, "limited"), retry_after)
     resolved, reason = resolve(runtime, request.token)
     if resolved is None:
         assert reason is not None
         return _refuse(reason, 404, message_page(PageContext(_language(request, "de")), "not_found"))
     ref = resolved.ref
+    # The client's key is salted with the pepper and the (verified) tenant: never the address itself.
+    client = client_pseudonym(
+        client_address(request.headers, request.source_ip), ref.tenant_id, runtime.settings.key_pepper
+    )
+    if not within_limits(state, policy, "client", client, now):
+        ctx = PageContext(_language(request, "de"))
+        return _refuse("rate_limited_client", 429, message_page(ctx, "limited"), retry_after)
     survey = _active_survey(runtime, resolved)
     ctx = PageContext(_language(request, resolved.location.default_language, survey), resolved.location.name)
     touchpoint_key = f"{ref.tenant_id}#{ref.location_id}#{ref.touchpoint_id}"

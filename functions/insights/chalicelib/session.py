@@ -1,8 +1,11 @@
-"""Dashboard sign-in: the tenant's read key in a Secure, HttpOnly, SameSite=Strict cookie.
+"""Dashboard sign-in: a signed, expiring session naming the read key, in a Secure, HttpOnly,
+SameSite=Strict cookie.
 
 Only read keys sign in (an admin or write key is refused), so the cookie can never reach an
-admin route. `touchpoint.web.auth` reads the cookie like any other key on every request, so a
-revoked key ends its sessions at once. Sign-in and sign-out forms are accepted from the same
+admin route. The cookie never holds the key: `touchpoint.web.sessions` signs the tenant, the
+key's id and an expiry with the deployment's pepper and the key's stored hash, and
+`touchpoint.web.auth` checks the signature, the expiry and the key's record on every request, so
+a revoked key ends its sessions at once. Sign-in and sign-out forms are accepted from the same
 origin only (the `Origin` header, when the browser sends one, must name this host).
 """
 
@@ -15,10 +18,10 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs, urlsplit
 
 from touchpoint.keys import looks_like_key
-from touchpoint.models.tenants import KeyKind
+from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import SESSION_COOKIE, KeyLookup
+from touchpoint.web.sessions import SESSION_MAX_AGE_S, issue_session
 
-SESSION_MAX_AGE_S = 8 * 3600
 LANG_COOKIE = "tp_lang"
 MAX_FORM_BYTES = 4096
 _ATTRIBUTES = "HttpOnly; Secure; SameSite=Strict; Path=/"
@@ -27,16 +30,17 @@ _NEXT_RE = re.compile(r"^/dashboard(?:/comments)?(?:\?[A-Za-z0-9_.~%&=+:-]*)?$")
 
 @dataclass(frozen=True)
 class LoginOutcome:
-    """The result of a sign-in: the key to keep on success, else the message key and its values."""
+    """The result of a sign-in: the read key's record on success, else the message key and its values."""
 
-    key: str | None
+    record: ApiKeyRecord | None
     error: str | None = None
     kind: str | None = None
 
 
-def session_cookie(key: str) -> str:
-    """`Set-Cookie` value that signs the browser in."""
-    return f"{SESSION_COOKIE}={key}; {_ATTRIBUTES}; Max-Age={SESSION_MAX_AGE_S}"
+def session_cookie(record: ApiKeyRecord, pepper: str, now: float) -> str:
+    """`Set-Cookie` value that signs the browser in (a signed session, never the key)."""
+    value = issue_session(record, pepper, now)
+    return f"{SESSION_COOKIE}={value}; {_ATTRIBUTES}; Max-Age={SESSION_MAX_AGE_S}"
 
 
 def clear_session_cookie() -> str:
@@ -111,4 +115,4 @@ def check_login(key: str, keys: KeyLookup) -> LoginOutcome:
         return LoginOutcome(None, "login_failed")
     if record.kind is not KeyKind.READ:
         return LoginOutcome(None, "login_not_read", record.kind.value)
-    return LoginOutcome(key)
+    return LoginOutcome(record)

@@ -6,6 +6,7 @@ principal) and the request's parts, never a tenant id from the request itself.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -192,7 +193,7 @@ def login(runtime: Runtime, request: Request) -> Response:
     if form is None:
         return pages.html_response(400, pages.login_page(lang, t(lang, "login_malformed")))
     outcome = check_login(form.get("key", ""), runtime.tenants)
-    if outcome.key is None:
+    if outcome.record is None:
         message = t(lang, outcome.error or "login_failed", kind=outcome.kind or "")
         return pages.html_response(401, pages.login_page(lang, message))
     return Response(
@@ -200,7 +201,7 @@ def login(runtime: Runtime, request: Request) -> Response:
         status_code=303,
         headers={
             "Location": safe_next(form.get("next"), lang),
-            "Set-Cookie": session_cookie(outcome.key),
+            "Set-Cookie": session_cookie(outcome.record, runtime.settings.key_pepper, time.time()),
             "Cache-Control": "no-store",
         },
     )

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 _TENANT_ID_RE = re.compile(TENANT_ID_PATTERN)
@@ -19,6 +19,12 @@ DEFAULT_CONVERSION_EVENTS: tuple[str, ...] = (
     "Newsletter Subscribed",
     "Trial Started",
 )
+
+#: The longest retention a tenant may configure. The lake's lifecycle rules in `infra/template.yaml`
+#: (`RawEventRetentionDays`, `ResponseRetentionDays`) expire objects after exactly these days, so
+#: they are the outer bound and the daily sweep enforces each tenant's shorter values.
+MAX_RETENTION_DAYS_EVENTS = 395
+MAX_RETENTION_DAYS_RESPONSES = 730
 
 
 class KeyKind(StrEnum):
@@ -56,8 +62,13 @@ class TenantConfig(BaseModel):
     store_contact_traits: bool = False
     rate_limit_per_second: int = Field(default=200, ge=1)
     survey_repeat_window_days: int = Field(default=30, ge=0)
-    retention_days_events: int = Field(default=395, ge=1)
-    retention_days_responses: int = Field(default=730, ge=1)
+    retention_days_events: int = Field(default=MAX_RETENTION_DAYS_EVENTS, ge=1, le=MAX_RETENTION_DAYS_EVENTS)
+    retention_days_responses: int = Field(
+        default=MAX_RETENTION_DAYS_RESPONSES, ge=1, le=MAX_RETENTION_DAYS_RESPONSES
+    )
+    #: How long the text of open answers (and its key phrases) is kept; None: as long as the
+    #: response. Sentiment label and score stay with the response (the metrics need them).
+    retention_days_comments: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS_RESPONSES)
     webhook_url: str | None = None
 
     @field_validator("timezone")
@@ -68,6 +79,27 @@ class TenantConfig(BaseModel):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _comments_not_kept_longer_than_responses(self) -> TenantConfig:
+        if (
+            self.retention_days_comments is not None
+            and self.retention_days_comments > self.retention_days_responses
+        ):
+            raise ValueError(
+                f"retention_days_comments ({self.retention_days_comments}) must not exceed "
+                f"retention_days_responses ({self.retention_days_responses})"
+            )
+        return self
+
+    @property
+    def comment_retention_days(self) -> int:
+        """Days the text of open answers is kept (the response retention unless set shorter)."""
+        return (
+            self.retention_days_responses
+            if self.retention_days_comments is None
+            else self.retention_days_comments
+        )
 
 
 class Tenant(BaseModel):

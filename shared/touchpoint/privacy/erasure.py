@@ -33,10 +33,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.observability import logger
-from touchpoint.rollup.inputs import DIGESTS_AREA, partition_date
-from touchpoint.storage.lake import partition_prefix
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
+from touchpoint.rollup.inputs import DIGESTS_AREA, partition_date
+from touchpoint.storage.lake import partition_prefix
 from touchpoint.storage.privacy_records import PersonItem, utc_day
 from touchpoint.storage.privacy_state import ERASURE, AuditEntry, ErasureJob
 

@@ -4,13 +4,14 @@ Reads what the `by_person` index holds for a respondent key (`user:<id>` / `anon
 responses themselves, the repeat-window guards (`RESPONDENT#<respondent>`) and the coupon guards
 (`COUPON#<respondent>`); deletes them; removes a person's anonymousId from a response that belongs
 to someone else; and, for the retention sweep, reads a tenant-day's responses through `by_day` and
-deletes an expired response together with the guards that still point at it.
+deletes an expired response together with the guards that still point at it, or rewrites one
+whose comments expired.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
@@ -162,6 +163,44 @@ class PrivacyRecordRepository:
                 if item.get("item_type") == "response" and _DOC in item:
                     expires = item.get("expires_at")
                     yield decode_response(item), None if expires is None else int(expires)
+
+    def rewrite_response(
+        self,
+        tenant_id: str,
+        survey_id: str,
+        response_id: str,
+        change: Callable[[StoredResponse], StoredResponse | None],
+    ) -> bool:
+        """Store `change(response)` in place of the response; True if it changed.
+
+        `change` returns None when there is nothing to do. The write is conditional on the
+        document read, so a concurrent change (a partial response completed) is never lost: the
+        document is read again and `change` applied to it, a few times at most.
+        """
+        key = to_item(response_key(tenant_id, survey_id, response_id))
+        for _ in range(_ATTEMPTS):
+            item = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
+            if item is None:
+                return False
+            values = from_item(item)
+            changed = change(decode_response(values))
+            if changed is None:
+                return False
+            try:
+                self._db.update_item(
+                    TableName=self._table,
+                    Key=key,
+                    UpdateExpression="SET #doc = :new",
+                    ConditionExpression="#doc = :old",
+                    ExpressionAttributeNames={"#doc": _DOC},
+                    ExpressionAttributeValues=to_item(
+                        {":new": changed.model_dump_json(exclude_none=True), ":old": values[_DOC]}
+                    ),
+                )
+            except self._db.exceptions.ConditionalCheckFailedException:
+                continue
+            return True
+        raise RuntimeError(f"response {response_id} kept changing while it was being rewritten")
 
     def delete_response(self, response: StoredResponse) -> int:
         """Delete a response and the guards that still point at it; returns the items deleted."""

@@ -9,8 +9,8 @@ Items:
   holds the person's ids (the work order) and where the lake scan stopped (`cursor`); it is
   deleted when the erasure completes. All pending jobs of all tenants share one partition, so
   the daily sweep finds them with one query (erasures are rare).
-- `pk=TENANT#<t>#PRIVACY, sk=RETENTION`: `responses_swept_to`, the first UTC day the response
-  retention sweep has not looked at yet.
+- `pk=TENANT#<t>#PRIVACY, sk=RETENTION`: `responses_swept_to` and `comments_swept_to`, the first
+  UTC day the response (comment) retention sweep has not looked at yet.
 """
 
 from __future__ import annotations
@@ -242,6 +242,14 @@ class PrivacyStateRepository:
 
     def responses_swept_to(self, tenant_id: str) -> date | None:
         """The first UTC day the response sweep has not looked at yet (None: never swept)."""
+        return self.swept_to(tenant_id, "responses")
+
+    def set_responses_swept_to(self, tenant_id: str, day: date) -> None:
+        """Remember that the days before `day` were swept."""
+        self.set_swept_to(tenant_id, "responses", day)
+
+    def swept_to(self, tenant_id: str, what: str) -> date | None:
+        """The first UTC day the `what` sweep (`responses`, `comments`) has not looked at yet."""
         item = self._db.get_item(
             TableName=self._table,
             Key=to_item({"pk": _audit_pk(tenant_id), "sk": "RETENTION"}),
@@ -249,14 +257,15 @@ class PrivacyStateRepository:
         ).get("Item")
         if item is None:
             return None
-        value = from_item(item).get("responses_swept_to")
+        value = from_item(item).get(f"{what}_swept_to")
         return None if value is None else date.fromisoformat(str(value))
 
-    def set_responses_swept_to(self, tenant_id: str, day: date) -> None:
-        """Remember that the days before `day` were swept."""
+    def set_swept_to(self, tenant_id: str, what: str, day: date) -> None:
+        """Remember that the `what` sweep looked at the days before `day`."""
         self._db.update_item(
             TableName=self._table,
             Key=to_item({"pk": _audit_pk(tenant_id), "sk": "RETENTION"}),
-            UpdateExpression="SET responses_swept_to = :d",
+            UpdateExpression="SET #w = :d",
+            ExpressionAttributeNames={"#w": f"{what}_swept_to"},
             ExpressionAttributeValues=to_item({":d": day.isoformat()}),
         )

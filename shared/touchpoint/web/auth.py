@@ -1,14 +1,17 @@
 """Authentication of API keys: the one place every route's key kind and tenant are checked.
 
 A key is accepted from, in order: `Authorization: Bearer <key>`, `Authorization: Basic`
-with the key as user name and an empty password (what Segment SDKs send), the dashboard's
-session cookie, and, for write access only, `writeKey` in the JSON body (as the SDKs also send).
+with the key as user name and an empty password (what Segment SDKs send), and, for write access
+only, `writeKey` in the JSON body (as the SDKs also send). On routes that take a read key, the
+dashboard's session cookie (`touchpoint.web.sessions`: signed, expiring, naming a read key
+without holding it) is accepted instead of a key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -17,6 +20,7 @@ from typing import Any, Protocol
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.errors import ApiError, forbidden, unauthorized
+from touchpoint.web.sessions import SessionKeys, verify_session
 
 SESSION_COOKIE = "tp_session"
 
@@ -88,22 +92,43 @@ def _from_cookie(header: str | None) -> str | None:
 def presented_key(
     headers: Mapping[str, str], body_write_key: Callable[[], str | None], access: Access
 ) -> str | None:
-    """The key the request presents, or None."""
+    """The key the request presents (not a session cookie), or None."""
     lowered = {k.lower(): v for k, v in headers.items()}
     if lowered.get("authorization"):
         return _from_authorization(lowered["authorization"])
-    from_cookie = _from_cookie(lowered.get("cookie"))
-    if from_cookie:
-        return from_cookie
     if KeyKind.WRITE in access.kinds:
         return body_write_key()
     return None
 
 
+def presented_session(headers: Mapping[str, str], access: Access) -> str | None:
+    """The dashboard session cookie, when the route takes read keys and no Authorization is sent."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if lowered.get("authorization") or KeyKind.READ not in access.kinds:
+        return None
+    return _from_cookie(lowered.get("cookie")) or None
+
+
 def authenticate(
-    headers: Mapping[str, str], body_write_key: Callable[[], str | None], access: Access, keys: KeyLookup
+    headers: Mapping[str, str],
+    body_write_key: Callable[[], str | None],
+    access: Access,
+    keys: KeyLookup,
+    *,
+    sessions: SessionKeys | None = None,
+    pepper: str = "",
+    now: Callable[[], float] = time.time,
 ) -> Principal:
-    """Check the presented key against the route's access; raises 401 or 403 as ApiError."""
+    """Check the presented key (or dashboard session) against the route's access; 401 or 403 as ApiError.
+
+    Without `sessions` a session cookie is not accepted (401).
+    """
+    session = presented_session(headers, access)
+    if session is not None:
+        if sessions is None:
+            raise unauthorized("dashboard sessions are not accepted here")
+        opened = verify_session(session, sessions, pepper, now())
+        return Principal(tenant_id=opened.tenant_id, kind=opened.kind, key_id=opened.key_id)
     key = presented_key(headers, body_write_key, access)
     if not key:
         raise unauthorized()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import ValidationError
 
 
@@ -77,3 +79,39 @@ def from_validation_error(error: ValidationError, prefix: str = "") -> ApiError:
         field=first["field"],
         details=details,
     )
+
+
+#: Error codes of AWS answers that mean "try again later", whatever their HTTP status.
+_TRANSIENT_CODES = frozenset(
+    {
+        "InternalError",
+        "InternalServerError",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ServiceUnavailable",
+        "SlowDown",
+        "ThrottledException",
+        "Throttling",
+        "ThrottlingException",
+        "TooManyRequestsException",
+    }
+)
+
+#: Seconds a client is asked to wait after a storage fault (`Retry-After`).
+RETRY_AFTER_SECONDS = 1
+
+
+def storage_unavailable(message: str = "storage is unavailable, please retry") -> ApiError:
+    """503 with `Retry-After`: a storage call failed in a way a retry may not."""
+    return ApiError(503, "storage_unavailable", message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def is_transient_storage_error(error: BaseException) -> bool:
+    """True for AWS faults worth a retry: throttling, 5xx answers, timeouts and lost connections."""
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        return code in _TRANSIENT_CODES or int(status or 0) >= 500
+    return isinstance(error, BotoConnectionError | HTTPClientError)

@@ -3,7 +3,9 @@
 Every HTTP route of every function is registered through `route()`, which records the route's
 `Access` on the view (tests enumerate them for the authorization matrix), authenticates the
 caller before the view runs, turns `ApiError` into its JSON response and any other exception into
-a bare 500 without a stack trace.
+a bare 500 without a stack trace. A storage fault (throttling, a 5xx answer, a timeout) answers
+503 with `Retry-After` and a JSON body: any one while the key is looked up, a transient one
+raised by the view.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, Request, Response
 
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import Access, Principal, authenticate, write_key_from_json
-from touchpoint.web.errors import ApiError
+from touchpoint.web.errors import ApiError, is_transient_storage_error, storage_unavailable
 
 View = Callable[..., Any]
 ACCESS_ATTRIBUTE = "__touchpoint_access__"
@@ -71,7 +74,20 @@ def current_principal(app: Chalice, access: Access) -> Principal | None:
         return None
     request = app.current_request
     assert request is not None
-    return authenticate(dict(request.headers), _body_write_key(request), access, get_runtime().tenants)
+    try:
+        runtime = get_runtime()
+        return authenticate(
+            dict(request.headers),
+            _body_write_key(request),
+            access,
+            runtime.tenants,
+            sessions=runtime.tenants,
+            pepper=runtime.settings.key_pepper,
+        )
+    except (ClientError, BotoCoreError) as error:
+        # The key could not be looked up: neither 401 (the key may be fine) nor 500 (a retry may work).
+        logger.warning("key lookup failed", extra={"error": type(error).__name__})
+        raise storage_unavailable("could not check the API key, please retry") from None
 
 
 def route(
@@ -106,7 +122,10 @@ def route(
                 # json.loads of a body nested thousands of levels deep (e.g. via request.json_body)
                 too_deep = ApiError(400, "invalid_json", "the JSON body is nested too deeply", field="body")
                 return on_error(too_deep) if on_error is not None else error_response(too_deep)
-            except Exception:
+            except Exception as error:
+                if is_transient_storage_error(error):
+                    logger.warning("storage fault", extra={"error": type(error).__name__})
+                    return error_response(storage_unavailable())
                 logger.exception("unhandled error")
                 return json_response(
                     500, {"code": "internal_error", "message": "internal error, please retry"}

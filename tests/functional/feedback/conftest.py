@@ -120,7 +120,8 @@ def post_form(client: Client, path: str, fields: dict[str, Any], ip: str = "203.
     """POST the form from a client address: status and HTML."""
     response = client.http.post(
         path,
-        headers={**FORM_HEADERS, "X-Forwarded-For": f"{ip}, 10.0.0.1"},
+        # the test client reports sourceIp 127.0.0.1, like the local dev server: the last hop counts
+        headers={**FORM_HEADERS, "X-Forwarded-For": f"10.0.0.1, {ip}"},
         body=urlencode(fields, doseq=True).encode(),
     )
     return response.status_code, response.body.decode("utf-8")

@@ -219,3 +219,31 @@ def test_refusals_are_emitted_as_a_powertools_metric(
     assert ["reason"] in emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"] or any(
         "reason" in d for d in emf["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
     )
+
+
+def test_deployed_the_gateways_source_ip_counts_and_a_forged_forwarded_for_does_not_help(
+    aws: Runtime, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalice.local import LambdaEventConverter
+
+    from touchpoint_cli.apps import function_module
+
+    abuse = function_module("feedback", "chalicelib.abuse")
+    # What API Gateway puts in requestContext.identity.sourceIp when deployed.
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.50")
+    with policy_env(monkeypatch, TOUCHPOINT_FEEDBACK_CLIENT_LIMIT="2"):
+        for n in range(2):
+            _, _, fields = open_form(store.client, store.path)
+            assert (
+                post_form(store.client, store.path, {**fields, "q_csat": "4"}, ip=f"203.0.113.{n}")[0] == 200
+            )
+        _, _, fields = open_form(store.client, store.path)
+        before = rejections()
+        status, _ = post_form(store.client, store.path, {**fields, "q_csat": "4"}, ip="203.0.113.99")
+        assert status == 429 and rejected_since(before) == {"rate_limited_client": 1}
+    assert len(stored_responses(aws)) == 2
+    items = [from_item(i) for i in aws.clients.dynamodb.scan(TableName=aws.settings.state_table)["Items"]]
+    expected = abuse.client_pseudonym("198.51.100.50", store.keys.tenant_id, aws.settings.key_pepper)
+    client_keys = [str(i["pk"]) for i in items if str(i["pk"]).startswith("FORMRATE#client#")]
+    assert client_keys and all(expected in k for k in client_keys), client_keys
+    assert not any("198.51.100" in json.dumps(i, default=str) for i in items)

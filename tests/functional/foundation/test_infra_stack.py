@@ -68,6 +68,10 @@ def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
     bucket = resources["LakeBucket"]["Properties"]
     rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
     assert rules["expire-raw-events"]["Prefix"] == "raw/"
+    assert rules["expire-rollup-digests"]["Prefix"] == "digests/"
+    assert (
+        rules["expire-rollup-digests"]["ExpirationInDays"] == rules["expire-raw-events"]["ExpirationInDays"]
+    )
     assert rules["expire-quarantine"]["ExpirationInDays"] == "QuarantineRetentionDays"
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     for table in ("ResponsesTable", "PeopleTable", "StateTable", "IdempotencyTable"):

@@ -248,3 +248,15 @@ def bad_day_responses(tenant_id: str, day: date) -> list[StoredResponse]:
             complete=False,
         ),
     ]
+
+
+def session_headers(runtime: Runtime, read_key: str, now: float | None = None) -> dict[str, str]:
+    """`Cookie` header of a dashboard session opened with a read key (as sign-in would set it)."""
+    import time
+
+    from touchpoint.web.sessions import issue_session
+
+    record = runtime.tenants.find_key(read_key)
+    assert record is not None
+    value = issue_session(record, runtime.settings.key_pepper, time.time() if now is None else now)
+    return {"Cookie": f"tp_session={value}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -17,13 +18,15 @@ from tests.functional.insights.seed import (
     bad_day_responses,
     month_of_metrics,
     save_responses,
+    session_headers,
     store_points,
 )
 from touchpoint.alerts import evaluate_after_rollup
 from touchpoint.alerts.delivery import RetryPolicy
 from touchpoint.alerts.rules import AlertRule
 from touchpoint.alerts.service import AlertDeps
-from touchpoint.runtime import Runtime
+from touchpoint.runtime import Runtime, get_runtime
+from touchpoint.web.sessions import SESSION_MAX_AGE_S, issue_session
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 BAD_DAY = LAST - timedelta(days=3)
@@ -48,7 +51,7 @@ def login(client: Client, key: str, **headers: str) -> tuple[int, dict[str, str]
 
 
 def cookie(key: str) -> dict[str, str]:
-    return {"Cookie": f"tp_session={key}"}
+    return session_headers(get_runtime(), key)
 
 
 def test_without_a_session_the_dashboard_shows_the_sign_in_form(client: Client) -> None:
@@ -71,7 +74,7 @@ def test_sign_in_sets_a_secure_http_only_strict_cookie_and_only_read_keys_may_si
     status, headers, _ = login(client, tenant.read_key)
     assert status == 303 and headers["Location"].startswith("/dashboard")
     set_cookie = headers["Set-Cookie"]
-    assert set_cookie.startswith(f"tp_session={tenant.read_key};")
+    assert set_cookie.startswith(f"tp_session=v1.{tenant.tenant_id}.") and tenant.read_key not in set_cookie
     for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/", "Max-Age="):
         assert attribute in set_cookie
     for key, message in (
@@ -181,13 +184,116 @@ def test_revoked_keys_end_the_session_and_logout_clears_the_cookie(
 ) -> None:
     logout = client.http.post("/dashboard/logout", headers=FORM, body="")
     assert logout.status_code == 303 and "Max-Age=0" in logout.headers["Set-Cookie"]
+    signed_in = _signed_in(client, tenant.read_key)
+    assert client.http.get("/dashboard", headers=signed_in).status_code == 200
     record = aws.tenants.find_key(tenant.read_key)
     assert record is not None
     aws.tenants.revoke_key(tenant.tenant_id, record.key_id)
-    response = client.http.get("/dashboard", headers=cookie(tenant.read_key))
+    response = client.http.get("/dashboard", headers=signed_in)
     assert response.status_code == 401
     assert (
         "Max-Age=0" in response.headers["Set-Cookie"] and "expired" in response.body.decode().lower()
     ) or "abgelaufen" in response.body.decode()
     api = client.http.get(f"/v1/summary?{RANGE}", headers=bearer(tenant.read_key))
     assert api.status_code == 401
+
+
+def _signed_in(client: Client, key: str) -> dict[str, str]:
+    """The `Cookie` header a browser sends after signing in with `key`."""
+    status, headers, _ = login(client, key)
+    assert status == 303, headers
+    value = headers["Set-Cookie"].split(";", 1)[0]
+    return {"Cookie": value}
+
+
+def _session_value(headers: dict[str, str]) -> str:
+    return headers["Cookie"].partition("=")[2]
+
+
+def test_the_cookie_names_the_tenant_and_key_id_but_never_holds_the_key(
+    aws: Runtime, client: Client, tenant: TenantKeys
+) -> None:
+    value = _session_value(_signed_in(client, tenant.read_key))
+    record = aws.tenants.find_key(tenant.read_key)
+    assert record is not None
+    version, tenant_id, key_id, expires, _signature = value.split(".")
+    assert (version, tenant_id, key_id) == ("v1", tenant.tenant_id, record.key_id)
+    assert tenant.read_key not in value and record.key_hash not in value
+    assert 0 < int(expires) - time.time() <= SESSION_MAX_AGE_S
+    # the key itself is no longer accepted as a cookie value
+    assert (
+        client.http.get("/dashboard", headers={"Cookie": f"tp_session={tenant.read_key}"}).status_code == 401
+    )
+
+
+def test_a_tampered_cookie_is_refused(
+    aws: Runtime, client: Client, tenant: TenantKeys, other_tenant: TenantKeys
+) -> None:
+    value = _session_value(_signed_in(client, tenant.read_key))
+    version, tenant_id, key_id, expires, mac = value.split(".")
+    other = aws.tenants.find_key(other_tenant.read_key)
+    assert other is not None
+    flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
+    for forged in (
+        f"{version}.{tenant_id}.{key_id}.{int(expires) + 3600}.{mac}",  # longer life
+        f"{version}.{other_tenant.tenant_id}.{other.key_id}.{expires}.{mac}",  # another tenant's key
+        f"{version}.{tenant_id}.{key_id}.{expires}.{flipped}",
+        f"{version}.{tenant_id}.{key_id}.{expires}.",
+        "v1.acme",
+        "",
+    ):
+        response = client.http.get(f"/dashboard?{RANGE}", headers={"Cookie": f"tp_session={forged}"})
+        assert response.status_code in (200, 401), forged
+        if forged:
+            assert response.status_code == 401, forged
+        assert 'id="north-star"' not in response.body.decode(), forged
+        api = client.http.get(f"/v1/summary?{RANGE}", headers={"Cookie": f"tp_session={forged}"})
+        assert api.status_code == 401, forged
+
+
+def test_an_expired_session_is_refused(aws: Runtime, client: Client, tenant: TenantKeys) -> None:
+    stale = session_headers(aws, tenant.read_key, now=time.time() - SESSION_MAX_AGE_S - 1)
+    response = client.http.get(f"/dashboard?{RANGE}", headers=stale)
+    assert response.status_code == 401 and "Max-Age=0" in response.headers["Set-Cookie"]
+    fresh = session_headers(aws, tenant.read_key, now=time.time() - SESSION_MAX_AGE_S + 60)
+    assert client.http.get(f"/dashboard?{RANGE}", headers=fresh).status_code == 200
+    # an expiry further away than a session may last was not issued here
+    future = session_headers(aws, tenant.read_key, now=time.time() + 3600)
+    assert client.http.get(f"/dashboard?{RANGE}", headers=future).status_code == 401
+
+
+def test_a_session_signed_under_another_pepper_is_refused(
+    aws: Runtime, client: Client, tenant: TenantKeys
+) -> None:
+    record = aws.tenants.find_key(tenant.read_key)
+    assert record is not None
+    value = issue_session(record, aws.settings.key_pepper + "-old", time.time())
+    response = client.http.get(f"/v1/summary?{RANGE}", headers={"Cookie": f"tp_session={value}"})
+    assert response.status_code == 401
+
+
+def test_a_session_only_opens_read_routes(client: Client, tenant: TenantKeys) -> None:
+    signed_in = _signed_in(client, tenant.read_key)
+    assert client.http.get(f"/v1/summary?{RANGE}", headers=signed_in).status_code == 200
+    admin = client.http.get("/v1/alerts/rules", headers=signed_in)
+    assert admin.status_code == 401  # the cookie is not even read on an admin route
+
+
+def test_a_session_of_tenant_a_never_shows_tenant_b(
+    aws: Runtime, client: Client, tenant: TenantKeys, other_tenant: TenantKeys
+) -> None:
+    aws.locations.create_location(other_tenant.tenant_id, "paris", "Paris Opera")
+    mine = client.http.get(f"/dashboard?{RANGE}&lang=en", headers=_signed_in(client, tenant.read_key))
+    assert mine.status_code == 200 and "Hamburg Jungfernstieg" in mine.body.decode()
+    assert "Paris Opera" not in mine.body.decode()
+    theirs = client.http.get(f"/dashboard?{RANGE}&lang=en", headers=_signed_in(client, other_tenant.read_key))
+    assert theirs.status_code == 200
+    page = theirs.body.decode()
+    assert "Hamburg Jungfernstieg" not in page and "Berlin Mitte" not in page
+    assert (
+        "Viel zu lange Wartezeit"
+        not in client.http.get(
+            f"/dashboard/comments?date={BAD_DAY.isoformat()}&metric=csat&lang=en",
+            headers=_signed_in(client, other_tenant.read_key),
+        ).body.decode()
+    )

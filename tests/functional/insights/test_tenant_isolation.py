@@ -20,6 +20,7 @@ from tests.functional.insights.seed import (
     bad_day_responses,
     month_of_metrics,
     save_responses,
+    session_headers,
     store_points,
 )
 from touchpoint.alerts import evaluate_after_rollup
@@ -141,7 +142,7 @@ def test_another_tenants_key_learns_nothing(
     kind = KeyKind.READ if KeyKind.READ in access.kinds else KeyKind.ADMIN
     url, body, expect = REQUESTS[(route, method)]
     auth = (
-        {"Cookie": f"tp_session={other_tenant.read_key}"}
+        session_headers(aws, other_tenant.read_key)
         if route.startswith("/dashboard")
         else bearer(other_tenant.key(kind))
     )

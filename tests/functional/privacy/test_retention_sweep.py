@@ -8,12 +8,18 @@ from typing import Any
 
 import pytest
 from chalice.test import Client
+from pydantic import ValidationError
 
 from tests.conftest import TenantKeys, function_client, make_tenant
 from tests.functional.foundation.test_infra_stack import _template
 from tests.functional.privacy.support import api, lake_state, table_items
 from tests.functional.surveys.support import Clock
-from touchpoint.models.tenants import Tenant, TenantConfig
+from touchpoint.models.tenants import (
+    MAX_RETENTION_DAYS_EVENTS,
+    MAX_RETENTION_DAYS_RESPONSES,
+    Tenant,
+    TenantConfig,
+)
 from touchpoint.privacy.retention import RetentionSweeper
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake import partition_prefix
@@ -54,10 +60,12 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
         _put(aws, "raw/events", t, _ago(400), "y"),
         _put(aws, "quarantine/events", t, _ago(31)),
         _put(aws, "responses", t, _ago(61)),
+        _put(aws, "digests", t, _ago(31)),  # the rollup's day digest (person ids): kept as events
     ]
     kept = [
         _put(aws, "raw/events", t, _ago(30)),
         _put(aws, "quarantine/events", t, _ago(30)),
+        _put(aws, "digests", t, _ago(30)),
         _put(aws, "responses", t, _ago(60)),
         _put(aws, "responses", t, _ago(31)),
         _put(aws, "exports/metrics", t, _ago(400)),
@@ -67,12 +75,13 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     brief = aws.tenants.get_tenant(t)
     assert brief is not None
     dry = RetentionSweeper(aws).sweep_tenant(brief, NOW, dry_run=True)
-    assert dry.objects_deleted == 4 and sorted(lake_state(aws)) == sorted(gone + kept)
+    assert dry.objects_deleted == 5 and sorted(lake_state(aws)) == sorted(gone + kept)
     report = RetentionSweeper(aws).sweep_tenant(brief, NOW)
-    assert report.objects_deleted == 4
+    assert report.objects_deleted == 5
     assert {area: len(p) for area, p in report.partitions.items()} == {
         "raw/events": 2,
         "quarantine/events": 1,
+        "digests": 1,
         "responses": 1,
     }
     assert sorted(lake_state(aws)) == sorted(kept)
@@ -175,7 +184,7 @@ def test_the_template_runs_the_sweep_daily_beside_lifecycle_rules_and_ttl() -> N
         assert resources[table]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
     lifecycle = resources["LakeBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     expiring = {r["Prefix"] for r in lifecycle if "ExpirationInDays" in r}
-    assert expiring == {"raw/", "quarantine/", "responses/", "exports/responses/"}
+    assert expiring == {"raw/", "digests/", "quarantine/", "responses/", "exports/responses/"}
     assert "VersioningConfiguration" not in resources["LakeBucket"]["Properties"]  # erased bytes stay erased
 
 
@@ -194,3 +203,32 @@ def test_one_failing_tenant_does_not_stop_the_others(
     result = _invoke({"time": "2026-11-23T03:30:00Z"})
     assert result["failed"] == ["sweep acme"] and [s["tenant_id"] for s in result["sweeps"]] == ["brief"]
     assert lake_state(aws) == {}
+
+
+def test_lifecycle_rules_are_the_outer_bound_of_every_tenants_retention() -> None:
+    """A tenant's longest allowed retention equals the lifecycle expiry of its area, never more."""
+    template = _template()
+    parameters = template["Parameters"]
+    rules = {
+        r["Prefix"]: r["ExpirationInDays"]
+        for r in template["Resources"]["LakeBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        if "ExpirationInDays" in r
+    }
+    assert rules["raw/"] == "RawEventRetentionDays" and rules["responses/"] == "ResponseRetentionDays"
+    for name, longest in (
+        ("RawEventRetentionDays", MAX_RETENTION_DAYS_EVENTS),
+        ("ResponseRetentionDays", MAX_RETENTION_DAYS_RESPONSES),
+    ):
+        assert parameters[name]["Default"] == parameters[name]["MinValue"] == longest, name
+    longest_config = TenantConfig(
+        retention_days_events=MAX_RETENTION_DAYS_EVENTS,
+        retention_days_responses=MAX_RETENTION_DAYS_RESPONSES,
+        retention_days_comments=MAX_RETENTION_DAYS_RESPONSES,
+    )
+    assert longest_config.comment_retention_days == MAX_RETENTION_DAYS_RESPONSES
+    for too_long in (
+        {"retention_days_events": MAX_RETENTION_DAYS_EVENTS + 1},
+        {"retention_days_responses": MAX_RETENTION_DAYS_RESPONSES + 1},
+    ):
+        with pytest.raises(ValidationError):
+            TenantConfig.model_validate(too_long)

@@ -67,15 +67,34 @@ def test_form_tokens_bind_the_touchpoint_and_the_render_time() -> None:
 @pytest.mark.parametrize(
     ("headers", "source", "expected"),
     [
-        ({"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}, "10.0.0.2", "203.0.113.7"),
-        ({"x-forwarded-for": "2001:db8::1"}, None, "2001:db8::1"),
-        ({"x-forwarded-for": "not-an-ip, 10.0.0.1"}, "198.51.100.4", "198.51.100.4"),
+        # deployed: API Gateway's sourceIp wins, X-Forwarded-For (written by the client) is ignored
+        ({"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}, "198.51.100.4", "198.51.100.4"),
+        ({"X-Forwarded-For": "203.0.113.7"}, "2001:db8::9", "2001:db8::9"),
+        # local dev server / test client (loopback source): the last hop, the one the server saw
+        ({"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}, "127.0.0.1", "10.0.0.1"),
+        ({"x-forwarded-for": "2001:db8::1"}, "127.0.0.1", "2001:db8::1"),
+        ({"x-forwarded-for": "10.0.0.1, not-an-ip"}, "127.0.0.1", "127.0.0.1"),
+        ({"x-forwarded-for": "203.0.113.7"}, None, "203.0.113.7"),
         ({}, "198.51.100.4", "198.51.100.4"),
         ({}, None, "unknown"),
     ],
 )
 def test_client_address(headers: dict[str, str], source: str | None, expected: str) -> None:
     assert abuse.client_address(headers, source) == expected
+
+
+def test_client_pseudonyms_are_salted_with_the_pepper_and_the_tenant() -> None:
+    import hashlib
+
+    ip = "198.51.100.7"
+    key = abuse.client_pseudonym(ip, "acme", "pepper-of-at-least-16")
+    assert key == abuse.client_pseudonym(ip, "acme", "pepper-of-at-least-16")  # stable inside a window
+    assert ip not in key and len(key) == 32
+    assert key != abuse.client_pseudonym(ip, "globex", "pepper-of-at-least-16")
+    assert key != abuse.client_pseudonym(ip, "acme", "another-pepper-here")
+    assert key != abuse.client_pseudonym("198.51.100.8", "acme", "pepper-of-at-least-16")
+    # not the unsalted hash of the old scheme, which anyone could recompute for every IPv4 address
+    assert not hashlib.sha256(f"touchpoint-form-client\x00{ip}".encode()).hexdigest().startswith(key[:24])
 
 
 def test_policy_defaults_and_bad_values_name_the_variable() -> None:

@@ -11,6 +11,7 @@ from touchpoint.keys import generate_key, hash_key, looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import ADMIN, READ, WRITE, authenticate
 from touchpoint.web.errors import ApiError
+from touchpoint.web.sessions import issue_session
 
 
 class FakeKeys:
@@ -20,10 +21,13 @@ class FakeKeys:
     def find_key(self, key: str) -> ApiKeyRecord | None:
         return self._by_key.get(key)
 
+    def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]:
+        return [r for r in self._by_key.values() if r.tenant_id == tenant_id]
+
 
 def _record(key: str, kind: KeyKind, revoked: bool = False) -> tuple[str, ApiKeyRecord]:
     return key, ApiKeyRecord(
-        key_id="k1",
+        key_id=f"k-{kind.value}",
         tenant_id="acme",
         kind=kind,
         key_hash=hash_key(key),
@@ -59,9 +63,51 @@ def test_basic_auth_with_empty_password_as_segment_sends() -> None:
     assert principal.tenant_id == "acme" and principal.kind is KeyKind.WRITE
 
 
-def test_bearer_and_cookie() -> None:
+def test_bearer_and_session_cookie() -> None:
     assert authenticate({"authorization": f"Bearer {READ_KEY}"}, _no_body, READ, KEYS).kind is KeyKind.READ
-    assert authenticate({"Cookie": f"tp_session={READ_KEY}"}, _no_body, READ, KEYS).kind is KeyKind.READ
+    _, record = _record(READ_KEY, KeyKind.READ)
+    value = issue_session(record, "pepper", 1_800_000_000)
+    cookie = {"Cookie": f"tp_session={value}"}
+    principal = authenticate(
+        cookie, _no_body, READ, KEYS, sessions=KEYS, pepper="pepper", now=lambda: 1_800_000_001
+    )
+    assert (principal.tenant_id, principal.kind, principal.key_id) == ("acme", KeyKind.READ, "k-read")
+    for kwargs in (
+        {"sessions": KEYS, "pepper": "other", "now": lambda: 1_800_000_001},  # another pepper
+        {"sessions": KEYS, "pepper": "pepper", "now": lambda: 1_800_000_000 + 8 * 3600},  # expired
+        {"pepper": "pepper", "now": lambda: 1_800_000_001},  # sessions not accepted
+    ):
+        with pytest.raises(ApiError) as caught:
+            authenticate(cookie, _no_body, READ, KEYS, **kwargs)  # type: ignore[arg-type]
+        assert caught.value.status == 401
+    # the key itself in the cookie is not a session; a session is not read on write or admin routes
+    for headers, access in (({"Cookie": f"tp_session={READ_KEY}"}, READ), (cookie, ADMIN), (cookie, WRITE)):
+        with pytest.raises(ApiError) as caught:
+            authenticate(
+                headers, _no_body, access, KEYS, sessions=KEYS, pepper="pepper", now=lambda: 1_800_000_001
+            )
+        assert caught.value.status == 401
+    assert authenticate(cookie, lambda: WRITE_KEY, WRITE, KEYS, sessions=KEYS).kind is KeyKind.WRITE
+
+
+def test_a_session_of_a_revoked_key_or_of_another_tenant_is_refused() -> None:
+    _, record = _record(READ_KEY, KeyKind.READ)
+    value = issue_session(record, "", 1_800_000_000)
+    revoked = FakeKeys((READ_KEY, record.model_copy(update={"revoked_at": datetime.now(UTC)})))
+    moved = FakeKeys((READ_KEY, record.model_copy(update={"tenant_id": "globex"})))
+    for keys in (revoked, moved, FakeKeys()):
+        with pytest.raises(ApiError) as caught:
+            authenticate(
+                {"Cookie": f"tp_session={value}"},
+                _no_body,
+                READ,
+                keys,
+                sessions=keys,
+                now=lambda: 1_800_000_001,
+            )
+        assert caught.value.status == 401
+    with pytest.raises(ValueError, match="only an active read key"):
+        issue_session(_record(WRITE_KEY, KeyKind.WRITE)[1], "", 0)
 
 
 def test_write_key_in_body_only_counts_for_write_routes() -> None:

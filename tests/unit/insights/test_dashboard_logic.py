@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from touchpoint.keys import hash_key
 from touchpoint.models.metrics import MetricPoint
+from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.errors import ApiError
 from touchpoint_cli.apps import function_module
 
@@ -242,7 +244,16 @@ def test_csv_neutralises_formulas_but_keeps_numbers() -> None:
 
 
 def test_session_cookies_are_secure_http_only_and_strict() -> None:
-    cookie = session.session_cookie("tpr_" + "a" * 32)
+    key = "tpr_" + "a" * 32
+    record = ApiKeyRecord(
+        key_id="abc123",
+        tenant_id="acme",
+        kind=KeyKind.READ,
+        key_hash=hash_key(key),
+        created_at=datetime.now(UTC),
+    )
+    cookie = session.session_cookie(record, "pepper", 1_800_000_000)
+    assert cookie.startswith(f"tp_session=v1.acme.abc123.{1_800_000_000 + 28800}.") and key not in cookie
     for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/", "Max-Age=28800"):
         assert attribute in cookie
     assert "Max-Age=0" in session.clear_session_cookie()
