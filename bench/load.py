@@ -174,7 +174,6 @@ def _worker(index: int, info: LocalInfo, form_path: str, deadline: float, shared
             response = session.post(
                 info.api_url + form_path,
                 data={**form, "q_csat": str(rng.randint(1, 5)), "q_comment": "load test"},
-                headers={"X-Forwarded-For": f"198.18.{index}.{sequence % 250}"},
                 timeout=60,
                 allow_redirects=False,
             )

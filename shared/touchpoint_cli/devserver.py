@@ -104,7 +104,11 @@ def _handler_class(router: Router) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length > 0 else None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            headers.setdefault("x-forwarded-for", self.client_address[0])
+            # Like API Gateway, append the address this server saw: the last hop is trustworthy.
+            sent = headers.get("x-forwarded-for", "").strip()
+            headers["x-forwarded-for"] = (
+                f"{sent}, {self.client_address[0]}" if sent else self.client_address[0]
+            )
             try:
                 response = router.handle(self.command, self.path, headers, body)
             except LocalGatewayException as error:
