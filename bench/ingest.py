@@ -2,8 +2,11 @@
 
 Both run in-process against moto with the same 100-event batches (distinct content, as an SDK
 sends them). The handler is the Chalice app invoked with an API Gateway proxy event, exactly as
-Lambda calls it: authentication, rate limit, validation, privacy, suppression and link lookup,
-the conditional lake write, late-day marks, logs and EMF metrics. The floor does
+Lambda calls it: authentication (the key read on every request), rate limit (from the
+container's lease of the tenant's window), validation, privacy, the suppression check (the list's
+generation on every request, the ids the container has not cleared at it) and link lookup, the
+conditional lake write, late-day marks (none here: after clock-skew correction the events fall
+on the tenant's today), logs and EMF metrics. The floor does
 `json.loads(body)`, gzip JSON lines and one `put_object`.
 
     .venv/bin/python -m bench.ingest [--batches 300] [--gzip]
@@ -189,6 +192,7 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self.seconds = 0.0
+        self.by_operation: dict[str, float] = {}
         original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in the stubs
         counter = self
 
@@ -198,7 +202,9 @@ class CallCounter:
             try:
                 return original(client, operation, params)
             finally:
-                counter.seconds += time.perf_counter() - started
+                spent = time.perf_counter() - started
+                counter.seconds += spent
+                counter.by_operation[operation] = counter.by_operation.get(operation, 0.0) + spent
 
         setattr(BaseClient, "_make_api_call", timed)  # noqa: B010
 
@@ -206,6 +212,11 @@ class CallCounter:
         taken, seconds = self.calls, self.seconds
         self.calls, self.seconds = Counter(), 0.0
         return taken, seconds
+
+    def take_by_operation(self) -> dict[str, float]:
+        """Seconds per operation since the last call (and reset)."""
+        taken, self.by_operation = self.by_operation, {}
+        return taken
 
 
 @dataclass
@@ -284,8 +295,10 @@ def main(argv: list[str] | None = None) -> int:
             measure(handler, warmup)
             measure(floor, warmup)
             counter.take()
+            counter.take_by_operation()
             handler_times = measure(lambda i: handler(i + warmup), args.batches)
             handler_calls, handler_aws = counter.take()
+            handler_by_operation = counter.take_by_operation()
             floor_times = measure(lambda i: floor(i + warmup), args.batches)
             floor_calls, floor_aws = counter.take()
             # the handler's pure work (validation, normalization, hashing) without AWS or HTTP
@@ -342,6 +355,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{clock}: handler/floor {ratio:.2f}x (goal within 2x); handler p99 {p99:.2f} ms (goal under 25 ms)"
         )
     print(f"AWS calls per request: handler: {per_request(handler_calls)}; floor: {per_request(floor_calls)}")
+    spent = ", ".join(
+        f"{name} {seconds / args.batches * ms:.2f}" for name, seconds in sorted(handler_by_operation.items())
+    )
+    print(f"handler ms per request inside each operation: {spent}")
     own_handler = (sum(handler_times.wall) - handler_aws) / args.batches * ms
     own_floor = (sum(floor_times.wall) - floor_aws) / args.batches * ms
     print(

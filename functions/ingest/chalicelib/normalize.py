@@ -10,6 +10,7 @@ when the client sent `sentAt`), the IP is truncated and contact traits hashed.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,9 +19,10 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from chalicelib.content import canonical_bytes, derived_message_id
+from chalicelib.redact import Protection, protect_context, protect_traits
 from touchpoint.models.events import EVENT_TYPES, AliasEvent, GroupEvent, TrackEvent, parse_event
 from touchpoint.models.tenants import TenantConfig
-from touchpoint.privacy import analytics_denied, protect_contact_traits, truncate_ip
+from touchpoint.privacy import analytics_denied
 from touchpoint.storage.identity import IdentityLink
 from touchpoint.tracking_plan import PlanViolation, TrackingPlan
 
@@ -43,9 +45,17 @@ class RequestInfo:
     sent_at: datetime | None = None
     context: dict[str, Any] | None = None
     received_text: str = field(init=False, default="")
+    sent_text: str | None = field(init=False, default=None)
+    protection: Protection = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "received_text", iso_utc(self.received_at))
+        if self.sent_at is not None:
+            with contextlib.suppress(OverflowError, ValueError):  # out of range: each event says so
+                object.__setattr__(self, "sent_text", iso_utc(self.sent_at))
+        object.__setattr__(
+            self, "protection", Protection(self.config.store_contact_traits, self.contact_salt)
+        )
 
 
 @dataclass
@@ -123,20 +133,9 @@ def _merge_context(raw: dict[str, Any], defaults: dict[str, Any] | None) -> dict
 
 
 def _protect(context: dict[str, Any], info: RequestInfo, warnings: list[PlanViolation]) -> dict[str, Any]:
-    if "ip" in context:
-        original = context["ip"]
-        truncated = truncate_ip(original)
-        if truncated is None:
-            context.pop("ip")
-            if original not in (None, ""):
-                warnings.append(PlanViolation("context.ip", "is not an IP address and was dropped"))
-        else:
-            context["ip"] = truncated
-    traits = context.get("traits")
-    if not info.config.store_contact_traits and isinstance(traits, dict):
-        protected = protect_contact_traits(traits, info.contact_salt)
-        if protected is not None:
-            context["traits"] = protected
+    context, dropped = protect_context(context, info.protection)
+    if dropped:
+        warnings.append(PlanViolation("context.ip", "is not an IP address and was dropped"))
     return context
 
 
@@ -191,7 +190,10 @@ def process_event(raw: Any, index: int, info: RequestInfo) -> Outcome:
         utc_day = happened.astimezone(UTC).date()
         local_day = happened.astimezone(info.zone).date()
         stamped = iso_utc(happened), (iso_utc(client_time) if client_time else None)
-        sent_text = iso_utc(sent_at) if sent_at else None
+        if sent_at is not None and sent_at is info.sent_at and info.sent_text is not None:
+            sent_text: str | None = info.sent_text  # the batch's sentAt, formatted once
+        else:
+            sent_text = iso_utc(sent_at) if sent_at else None
     except (OverflowError, ValueError):
         reason = "timestamp is out of range once corrected for clock skew"
         return Rejected(index, "invalid_event", reason, "timestamp", raw, message_id, ids)
@@ -217,11 +219,7 @@ def process_event(raw: Any, index: int, info: RequestInfo) -> Outcome:
         record["properties"] = event.get("properties") or {}
     if model.type in _TRAIT_TYPES and not event.get("traits"):
         record["traits"] = {}
-    traits = record.get("traits")
-    if not info.config.store_contact_traits and isinstance(traits, dict):
-        protected = protect_contact_traits(traits, info.contact_salt)  # any event type may carry traits
-        if protected is not None:
-            record["traits"] = protected
+    protect_traits(record, info.protection)  # any event type may carry traits
 
     links: list[IdentityLink] = []
     person_ids = [i for i in (model.user_id, model.anonymous_id) if i]

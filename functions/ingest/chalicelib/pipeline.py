@@ -16,6 +16,7 @@ from typing import Any
 
 from chalicelib.content import ObjectDigest
 from chalicelib.normalize import Accepted, ConsentDenied, Rejected, RequestInfo, iso_utc, process_event
+from chalicelib.redact import redact_event
 from touchpoint.storage.identity import IdentityLink
 
 
@@ -104,7 +105,11 @@ def lake_objects(tenant_id: str, accepted: list[Accepted]) -> list[LakeObject]:
 
 
 def quarantine_lines(rejected: list[Rejected], info: RequestInfo) -> list[dict[str, Any]]:
-    """The quarantine lines of the rejected events: reason, field, the raw event, receivedAt."""
+    """The quarantine lines of the rejected events: reason, field, the event, receivedAt.
+
+    The event is kept as sent except for what accepted events never keep either: its IP is
+    truncated and its contact traits are hashed (unless the tenant stores them).
+    """
     received = iso_utc(info.received_at.astimezone(UTC))
     return [
         {
@@ -112,7 +117,7 @@ def quarantine_lines(rejected: list[Rejected], info: RequestInfo) -> list[dict[s
             "code": r.code,
             "field": r.field,
             "index": r.index,
-            "event": r.raw,
+            "event": redact_event(r.raw, info.protection),
             "receivedAt": received,
         }
         for r in rejected

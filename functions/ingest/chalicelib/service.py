@@ -1,7 +1,8 @@
 """One tracking API request from start to answer.
 
-Rate limit, read the body, sort its events, check the suppression list and known links in one
-batched read, write everything, publish metrics, answer like Segment: `200 {"success": true}`
+Rate limit (from a per-container lease of the tenant's window), read the body, sort its events,
+check the suppression list (only ids not yet cleared at its current generation) and unknown
+links in one batched read, write everything, publish metrics, answer like Segment: `200 {"success": true}`
 (with `rejected` / `warnings` lists when some events were quarantined or broke the plan), 400
 for a body that cannot be read, 413 over the size limits, 429 over the tenant's rate, and 503
 only when storage failed (the SDK retries, and the retry neither loses nor duplicates).
@@ -22,7 +23,10 @@ from chalicelib.envelope import BATCH, open_envelope
 from chalicelib.links_cache import remember, unknown_links
 from chalicelib.normalize import RequestInfo
 from chalicelib.pipeline import Prepared, drop_suppressed, lake_objects, prepare, quarantine_lines
+from chalicelib.rate import admit
+from chalicelib.redact import Protection, redact_body
 from chalicelib.store import Stored, store_outcome
+from chalicelib.suppression_cache import remember_cleared, unchecked
 from chalicelib.telemetry import RequestMetrics
 from chalicelib.tenants import tenant_config
 from touchpoint.observability import logger, tracer
@@ -58,7 +62,7 @@ def _check_rate(runtime: Runtime, tenant_id: str, limit: int, metrics: RequestMe
     if not runtime.settings.rate_limit_enabled:
         return
     try:
-        allowed = runtime.rate_limits.hit(tenant_id, limit)
+        allowed = admit(runtime.rate_limits, tenant_id, limit)
     except STORAGE_ERRORS:
         logger.warning("rate limit check failed; request let through", exc_info=True)
         return
@@ -73,15 +77,22 @@ def _check_rate(runtime: Runtime, tenant_id: str, limit: int, metrics: RequestMe
 
 
 def _reject_body(
-    runtime: Runtime, tenant_id: str, raw: bytes, error: BodyError, received_at: datetime, kind: str
+    runtime: Runtime,
+    tenant_id: str,
+    raw: bytes,
+    error: BodyError,
+    received_at: datetime,
+    kind: str,
+    protection: Protection,
 ) -> ApiError:
-    """Quarantine an unreadable body (base64, capped) and build its 4xx; 503 if that write fails."""
+    """Quarantine a refused body (redacted when it parses, base64, capped); 503 if that write fails."""
     if error.code != "empty_body":
         cap = runtime.settings.max_batch_bytes
-        details = {"code": error.code, "endpoint": kind, "truncated": len(raw) > cap}
+        kept, redacted = redact_body(raw, protection)
+        details = {"code": error.code, "endpoint": kind, "truncated": len(kept) > cap, "redacted": redacted}
         try:
             runtime.quarantine.put_payload(
-                tenant_id, received_at, raw[:cap], error.message, field=error.field, details=details
+                tenant_id, received_at, kept[:cap], error.message, field=error.field, details=details
             )
         except STORAGE_ERRORS:
             logger.exception("could not quarantine an unreadable request")
@@ -161,7 +172,9 @@ def _ingest(
     except BodyError as error:
         metrics.add("RequestsRejected")
         logger.info("request rejected", extra={"code": error.code, "status": error.status, "bytes": len(raw)})
-        raise _reject_body(runtime, tenant_id, raw, error, received_at, kind) from None
+        salt = contact_salt(tenant_id, settings.key_pepper)
+        protection = Protection(config.store_contact_traits, salt)
+        raise _reject_body(runtime, tenant_id, raw, error, received_at, kind, protection) from None
     metrics.add("BytesReceived", body.size)
     metrics.add("EventsReceived", len(envelope.events))
 
@@ -231,14 +244,19 @@ def _ingest(
 def _store(runtime: Runtime, tenant_id: str, info: RequestInfo, prepared: Prepared) -> Stored:
     identity = runtime.identity
     try:
+        # The generation first: ids found absent after this read stay valid while it is unchanged.
+        generation = identity.suppression_generation(tenant_id)
+        to_clear = unchecked(identity, tenant_id, generation, prepared.person_ids)
         to_check = unknown_links(identity, tenant_id, prepared.links)
-        lookup = identity.lookup(tenant_id, prepared.person_ids, {link.anonymous_id for link in to_check})
+        lookup = identity.lookup(tenant_id, to_clear, {link.anonymous_id for link in to_check})
+        remember_cleared(identity, tenant_id, generation, to_clear - lookup.suppressed)
         remember(identity, tenant_id, lookup.links.values())
         drop_suppressed(prepared, lookup.suppressed)
         stored = store_outcome(
             runtime,
             tenant_id,
             received_at=info.received_at,
+            local_today=info.received_at.astimezone(info.zone).date(),
             quarantine=quarantine_lines(prepared.rejected, info),
             objects=lake_objects(tenant_id, prepared.accepted),
             links=unknown_links(identity, tenant_id, prepared.links),

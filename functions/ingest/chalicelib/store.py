@@ -3,7 +3,8 @@
 Every write is idempotent, so the SDK may retry the whole request after any failure (it does on
 5xx): lake and quarantine keys derive from the content and are written with `If-None-Match: *`
 (a retry finds the object there and leaves it: the first attempt's `receivedAt` stays), links are
-upserts that keep the earliest link, and marking a rolled-up day dirty twice is harmless.
+upserts that keep the earliest link, and marking a rolled-up day dirty twice is harmless. Late
+days (before the tenant's local today) are marked; today's and later days need no mark.
 """
 
 from __future__ import annotations
@@ -38,12 +39,18 @@ def store_outcome(
     tenant_id: str,
     *,
     received_at: Any,
+    local_today: date,
     quarantine: list[dict[str, Any]],
     objects: list[LakeObject],
     links: list[IdentityLink],
     known_links: dict[str, IdentityLink],
 ) -> Stored:
-    """Write everything a request produced (storage errors propagate: the caller answers 503)."""
+    """Write everything a request produced (storage errors propagate: the caller answers 503).
+
+    Only days before the tenant's `local_today` are marked dirty: the nightly run of today or a
+    later day starts after that day has ended (02:00 the next local morning) and reads the lake
+    then, whatever state the day has, so it sees this request's events without a mark.
+    """
     stored = Stored()
     if quarantine:
         stored.quarantine_key = runtime.quarantine.put_records(tenant_id, received_at, quarantine)
@@ -58,7 +65,7 @@ def store_outcome(
         stored.keys.append(lake_object.key)
     if links:
         stored.links_written = runtime.identity.record_links(tenant_id, links, known_links)
-    days = {day for lake_object in objects for day in lake_object.local_days}
+    days = {day for lake_object in objects for day in lake_object.local_days if day < local_today}
     if days:
         stored.dirtied_days = runtime.rollup_state.mark_dirty_if_done(tenant_id, days)
     return stored

@@ -11,6 +11,10 @@ Items:
   skips their events (written by the erasure process, read here). Attributes `group` (every id
   of the erased person, so a repeated or resumed erasure finds ids whose links are gone),
   `erasure_id` and `suppressed_at`.
+- `pk=TENANT#<t>#SUPPRESS, sk=GENERATION`: the suppression list's generation `n`, raised by one
+  after every `suppress` has written its ids (absent: 0). A reader that found ids absent from
+  the list while the generation was `g` knows they are still absent as long as it reads `g`
+  again, so ingest re-reads only ids it has not checked at the current generation.
 - `pk=TENANT#<t>#PROFILE#<id>, any sk`: a person's profile, should one be stored; erasure and
   export read and delete every item of that partition.
 
@@ -98,6 +102,18 @@ class IdentityRepository:
     def _suppress_key(tenant_id: str, person_id: str) -> dict[str, str]:
         return {"pk": f"TENANT#{tenant_id}#SUPPRESS#{person_id}", "sk": "SUPPRESS"}
 
+    @staticmethod
+    def _generation_key(tenant_id: str) -> dict[str, str]:
+        return {"pk": f"TENANT#{tenant_id}#SUPPRESS", "sk": "GENERATION"}
+
+    def suppression_generation(self, tenant_id: str) -> int:
+        """The generation of the tenant's suppression list (strongly consistent; 0 before any erasure)."""
+        response = self._db.get_item(
+            TableName=self._table, Key=to_item(self._generation_key(tenant_id)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return 0 if item is None else int(from_item(item).get("n", 0))
+
     def lookup(self, tenant_id: str, person_ids: Iterable[str], link_ids: Iterable[str] = ()) -> PeopleLookup:
         """One batched read: which of `person_ids` are suppressed, and the links of `link_ids`."""
         keys: list[dict[str, str]] = [self._suppress_key(tenant_id, p) for p in sorted(set(person_ids))]
@@ -184,7 +200,11 @@ class IdentityRepository:
     # --- erasure (written by touchpoint.privacy) ------------------------------------------------
 
     def suppress(self, tenant_id: str, group: Sequence[str], *, erasure_id: str, at: datetime) -> int:
-        """Put every id of `group` on the suppression list (idempotent upserts); returns how many."""
+        """Put every id of `group` on the suppression list (idempotent upserts); returns how many.
+
+        Raises the list's generation once the ids are written (so readers that cached absent ids
+        check again).
+        """
         ids = sorted(set(group))
         requests = [
             {
@@ -202,6 +222,13 @@ class IdentityRepository:
             for person_id in ids
         ]
         self._batch_write(requests)
+        self._db.update_item(
+            TableName=self._table,
+            Key=to_item(self._generation_key(tenant_id)),
+            UpdateExpression="ADD #n :one",
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues=to_item({":one": 1}),
+        )
         return len(ids)
 
     def suppressions(self, tenant_id: str, person_ids: Iterable[str]) -> dict[str, Suppression]:

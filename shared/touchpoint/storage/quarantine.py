@@ -3,6 +3,9 @@
 Objects: `quarantine/events/tenant=<t>/dt=<received UTC date>/<sha256>.jsonl.gz`. Each line is
 `{"reason", "field", "event", "receivedAt", ...}` for one rejected event, or, for a request that
 could not be read at all, `{"reason", "field": null, "event": null, "payload": <base64>, ...}`.
+Writers redact before they call: ingest stores rejected events and refused bodies that still parse
+as JSON with IPs truncated and contact traits hashed, as accepted events are (`redacted: true` on
+a body's line); a body that does not parse is kept as it came (`redacted: false`).
 The key is a hash of the content without `receivedAt`, and the write is conditional, so a retried
 request leaves one object (the first).
 """

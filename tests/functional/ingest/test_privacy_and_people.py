@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -157,13 +158,61 @@ def test_returning_people_cost_no_link_read_or_write(aws: Runtime, tenant: Tenan
         later = {**identify, "timestamp": "2026-11-03T10:00:00Z", "messageId": "again"}
         send(client, "/v1/batch", {"batch": [later]}, tenant.write_key)
         aws.clients.dynamodb.meta.events.unregister("provide-client-params.dynamodb.*", spy)
-    keys = [
-        k["pk"]["S"]
-        for p in seen
-        if "RequestItems" in p
-        for t in p["RequestItems"].values()
-        for k in t.get("Keys", [])
-    ]
-    assert keys and not any("#ANON#" in k for k in keys)  # suppression is still checked, links are not
-    assert not any("RequestItems" in p and "Keys" not in next(iter(p["RequestItems"].values())) for p in seen)
+    # The suppression list is still checked, by its generation (the ids were cleared at it);
+    # neither the link nor the ids are read again, and nothing is written to the people table.
+    read_keys = [p["Key"]["pk"]["S"] for p in seen if "Key" in p]
+    assert f"TENANT#{tenant.tenant_id}#SUPPRESS" in read_keys
+    assert not any("RequestItems" in p for p in seen)
     assert aws.identity.list_links(tenant.tenant_id) == [("a-1", "u-1")]
+
+
+def test_a_person_erased_after_their_ids_were_cleared_is_suppressed_at_once(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    assert aws.identity.suppression_generation(tenant.tenant_id) == 0
+    with function_client("ingest") as client:
+        assert (
+            send(client, "/v1/batch", {"batch": [track(1, userId="erin")]}, tenant.write_key).status_code
+            == 200
+        )
+        # the container has cleared erin and anon-1; the erasure puts them on the list
+        at = datetime.now(UTC)
+        aws.identity.suppress(tenant.tenant_id, ["erin", "anon-1"], erasure_id="er-1", at=at)
+        assert aws.identity.suppression_generation(tenant.tenant_id) == 1
+        send(client, "/v1/batch", {"batch": [track(2, userId="erin"), track(3)]}, tenant.write_key)
+        send(client, "/v1/track", {"anonymousId": "anon-1", "event": "X"}, tenant.write_key)
+    assert sorted(e["messageId"] for e in lake_events(aws, tenant.tenant_id)) == ["msg-00001", "msg-00003"]
+    aws.identity.suppress(tenant.tenant_id, ["erin"], erasure_id="er-1", at=at)  # a resumed erasure
+    assert aws.identity.suppression_generation(tenant.tenant_id) == 2
+
+
+def test_quarantined_input_keeps_no_full_ip_and_no_clear_contact_traits(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    personal = {
+        "userId": "u-9",
+        "traits": {"email": "jane@example.com"},
+        "context": {"ip": "203.0.113.77", "traits": {"phone": "+49 170 1234567"}},
+    }
+    salt = contact_salt(tenant.tenant_id, aws.settings.key_pepper)
+    bad_event = {"type": "identify", "timestamp": "not a time", **personal}
+    bad_envelope = {"batch": [{"type": "track", "event": "X", **personal}], "sentAt": "not a time"}
+    with function_client("ingest") as client:
+        assert send(client, "/v1/batch", {"batch": [bad_event]}, tenant.write_key).status_code == 200
+        assert send(client, "/v1/batch", bad_envelope, tenant.write_key, compress=True).status_code == 400
+        unparseable = b'{"batch": [{"context": {"ip": "203.0.113.77"}'
+        assert send(client, "/v1/batch", unparseable, tenant.write_key).status_code == 400
+    lines = quarantined(aws, tenant.tenant_id)
+    [event_line] = [line for line in lines if line["event"] is not None]
+    [envelope_line] = [line for line in lines if line.get("code") == "validation_error"]
+    [broken_line] = [line for line in lines if line.get("code") == "invalid_json"]
+    assert event_line["event"]["context"]["ip"] == "203.0.113.0"
+    assert event_line["event"]["traits"] == {"email_hash": contact_hash(salt, "email", "jane@example.com")}
+    assert envelope_line["redacted"] is True
+    [stored] = json.loads(base64.b64decode(envelope_line["payload"]))["batch"]
+    assert stored["context"]["ip"] == "203.0.113.0" and set(stored["context"]["traits"]) == {"phone_hash"}
+    assert stored["traits"] == event_line["event"]["traits"]
+    text = json.dumps(lines)
+    assert "jane@" not in text and "1234567" not in text
+    # a body that does not parse cannot be taken apart: kept as it came, and said so
+    assert broken_line["redacted"] is False and base64.b64decode(broken_line["payload"]) == unparseable

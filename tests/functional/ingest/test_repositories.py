@@ -10,6 +10,8 @@ from touchpoint.runtime import Runtime
 from touchpoint.storage.dynamo import to_item
 from touchpoint.storage.identity import LINK_SHARDS, IdentityLink, link_shard
 from touchpoint.storage.lake import ObjectExistsError
+from touchpoint.storage.rate_limits import RateLimitRepository
+from touchpoint_cli.apps import function_module
 
 T0 = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
@@ -77,3 +79,28 @@ def test_conditional_lake_put_keeps_the_first_object(aws: Runtime) -> None:
     assert aws.lake.read_jsonl("raw/x.jsonl.gz") == [{"a": 1}]
     aws.lake.put_jsonl("raw/x.jsonl.gz", [{"a": 3}])  # unconditional writes still replace
     assert aws.lake.read_jsonl("raw/x.jsonl.gz") == [{"a": 3}]
+
+
+def test_leases_claim_several_requests_at_once_or_the_last_room(aws: Runtime) -> None:
+    assert aws.rate_limits.lease("acme", 10, 4, 100) == (4, 4)
+    assert aws.rate_limits.lease("acme", 10, 8, 100) == (1, 5)  # 8 do not fit: one does
+    assert aws.rate_limits.lease("acme", 10, 50, 100) == (1, 6)
+    assert aws.rate_limits.lease("acme", 10, 4, 100) == (4, 10)
+    assert aws.rate_limits.lease("acme", 10, 1, 100) == (0, 10)
+    assert aws.rate_limits.hit("acme", 10, now=100.5) is False and aws.rate_limits.hit("acme", 10, now=101.0)
+
+
+def test_two_containers_never_admit_more_than_the_limit_and_use_every_request_of_a_small_one(
+    aws: Runtime,
+) -> None:
+    rate = function_module("ingest", "chalicelib.rate")
+    settings = aws.settings
+    containers = [RateLimitRepository(aws.clients.dynamodb, settings.state_table, clock=lambda: 500.2)]
+    containers.append(RateLimitRepository(aws.clients.dynamodb, settings.state_table, clock=lambda: 500.7))
+    small = [rate.admit(containers[i % 2], "small", 10) for i in range(30)]
+    assert sum(small) == 10  # near the limit leases are single requests: none is wasted
+    big = [rate.admit(containers[i % 2], "big", 300) for i in range(1_000)]
+    window = aws.clients.dynamodb.get_item(
+        TableName=settings.state_table, Key={"pk": {"S": "TENANT#big#RATE"}, "sk": {"S": "S#500"}}
+    )["Item"]
+    assert int(window["n"]["N"]) == 300 and 280 <= sum(big) <= 300

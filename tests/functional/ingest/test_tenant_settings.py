@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +14,7 @@ from tests.conftest import TenantKeys, function_client, make_tenant
 from tests.functional.ingest.support import lake_events, quarantined, send, track
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
+from touchpoint.rollup.schedule import due_tenant_days
 from touchpoint.runtime import Runtime, reset_runtime
 
 
@@ -122,3 +125,52 @@ def test_metrics_and_logs_of_a_request(
     logs = [line for line in lines if line["message"] == "request ingested"]
     assert len(logs) == 2 and {line["tenant_id"] for line in logs} == {"acme"}
     assert all(line["request_id"] for line in logs) and logs[0]["gzip"] is True
+
+
+def test_events_of_the_tenants_today_leave_a_rolled_up_today_alone(aws: Runtime) -> None:
+    # The nightly run of today starts after today has ended (02:00 tomorrow), whatever the day's
+    # state, so today's events need no dirty mark; a late day still gets one.
+    keys = make_tenant(aws, "today", TenantConfig(timezone="Europe/Berlin"))
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo("Europe/Berlin")).date()
+    yesterday = today - timedelta(days=1)
+    aws.rollup_state.mark_done("today", today, "run-1")
+    aws.rollup_state.mark_done("today", yesterday, "run-1")
+    noon_yesterday = datetime.combine(yesterday, time(12), tzinfo=ZoneInfo("Europe/Berlin"))
+    batch = [
+        track(1, timestamp=now.isoformat()),
+        track(2, timestamp=noon_yesterday.isoformat()),
+    ]
+    with function_client("ingest") as client:
+        assert send(client, "/v1/batch", {"batch": batch}, keys.write_key).status_code == 200
+    assert len(lake_events(aws, "today")) == 2
+    assert aws.rollup_state.status("today", today) == "done"
+    assert aws.rollup_state.status("today", yesterday) == "dirty"
+    # ... and the run at 02:00 tomorrow (Berlin) rolls today up although today is `done`
+    tomorrow_night = datetime.combine(today + timedelta(days=1), time(2), tzinfo=ZoneInfo("Europe/Berlin"))
+    tenant = aws.tenants.get_tenant("today")
+    assert tenant is not None
+    due = due_tenant_days(tomorrow_night, [tenant], aws.rollup_state)
+    assert [(d.day, d.reason) for d in due] == [(yesterday, "dirty"), (today, "nightly")]
+
+
+def test_the_rate_lease_counts_every_request_in_the_shared_window_with_few_calls(
+    aws: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = make_tenant(aws, "steady", TenantConfig(rate_limit_per_second=1_000))
+    clock = [1_800_000_000.0]
+    monkeypatch.setattr(aws.rate_limits, "clock", lambda: clock[0])
+    claims: list[Any] = []
+    aws.clients.dynamodb.meta.events.register(
+        "provide-client-params.dynamodb.UpdateItem",
+        lambda params, **_: claims.append(params) if "#RATE" in params["Key"]["pk"]["S"] else None,
+    )
+    with function_client("ingest") as client:
+        answers = [send(client, "/v1/batch", {"batch": [track(i)]}, keys.write_key) for i in range(40)]
+    assert [a.status_code for a in answers] == [200] * 40
+    assert len(claims) < 10  # leases of 1, 2, 4, 8, 16, 32: six claims for 40 requests
+    window = aws.clients.dynamodb.get_item(
+        TableName=aws.settings.state_table,
+        Key={"pk": {"S": "TENANT#steady#RATE"}, "sk": {"S": "S#1800000000"}},
+    )["Item"]
+    assert 40 <= int(window["n"]["N"]) <= 63  # every admitted request is counted (and leased ones)

@@ -48,7 +48,16 @@ def _retryable(status: int) -> bool:
 
 
 def _batch(round_no: int) -> list[dict[str, Any]]:
-    return [{**track(round_no * 100 + i), "messageId": f"r{round_no}-m{i}"} for i in range(20)]
+    # new people each round: ingest caches the ids it cleared and the links it knows per container,
+    # so only first sightings make every storage call of a clean first request
+    return [
+        {
+            **track(round_no * 100 + i),
+            "messageId": f"r{round_no}-m{i}",
+            "anonymousId": f"r{round_no}-a{i % 7}",
+        }
+        for i in range(20)
+    ]
 
 
 def test_ingest_batch_survives_a_fault_on_every_storage_operation(aws: Runtime, tenant: TenantKeys) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -223,3 +223,12 @@ def test_identity_links_from_identify_alias_and_events_with_both_ids() -> None:
 
 def test_received_at_is_the_request_time() -> None:
     assert accept(event()).record["receivedAt"] == normalize.iso_utc(RECEIVED)
+
+
+def test_a_batch_sent_at_out_of_range_rejects_each_event_that_uses_it() -> None:
+    far = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))  # before year 1 once in UTC
+    request = info(sent_at=far)
+    assert request.sent_text is None
+    outcome = normalize.process_event(event(), 0, request)
+    assert isinstance(outcome, normalize.Rejected) and outcome.field == "timestamp"
+    assert accept(event(sentAt="2026-11-02T10:00:00Z"), sent_at=far).record["sentAt"].startswith("2026-11-02")
