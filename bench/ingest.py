@@ -9,7 +9,10 @@ conditional lake write, late-day marks (none here: after clock-skew correction t
 on the tenant's today), logs and EMF metrics. The floor does
 `json.loads(body)`, gzip JSON lines and one `put_object`.
 
-    .venv/bin/python -m bench.ingest [--batches 300] [--gzip]
+    .venv/bin/python -m bench.ingest [--batches 300] [--gzip] [--dynamodb-latency-ms 5 --s3-latency-ms 25]
+
+The latency options add a sleep to every call of that service, for handler and floor alike: what
+the ratio becomes when each call is a network round trip instead of moto's Python.
 
 Workload: 100 events per batch from 20 of 500 returning people (their identity links already
 recorded), 60 % product views, 15 % pages, 10 % screens, 5 % identifies, 5 % orders, each with an
@@ -189,8 +192,9 @@ def api_gateway_event(body: bytes, write_key: str, compress: bool, number: int) 
 class CallCounter:
     """Counts the AWS API calls (boto3 client calls, moto included) and the wall time spent in them."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency_s: dict[str, float] | None = None) -> None:
         self.calls: Counter[str] = Counter()
+        self.latency_s = latency_s or {}
         self.seconds = 0.0
         self.by_operation: dict[str, float] = {}
         original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in the stubs
@@ -200,6 +204,9 @@ class CallCounter:
             counter.calls[operation] += 1
             started = time.perf_counter()
             try:
+                delay = counter.latency_s.get(client.meta.service_model.service_name, 0.0)
+                if delay:
+                    time.sleep(delay)  # a network round trip, as the real service would add
                 return original(client, operation, params)
             finally:
                 spent = time.perf_counter() - started
@@ -249,7 +256,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gzip", action="store_true", help="send the batches gzip-compressed (base64 in the event)"
     )
+    parser.add_argument(
+        "--dynamodb-latency-ms", type=float, default=0.0, help="added to every DynamoDB call (a round trip)"
+    )
+    parser.add_argument(
+        "--s3-latency-ms", type=float, default=0.0, help="added to every S3 call (a round trip)"
+    )
     args = parser.parse_args(argv)
+    latency_s = {"dynamodb": args.dynamodb_latency_ms / 1000.0, "s3": args.s3_latency_ms / 1000.0}
 
     with mock_aws():
         reset_runtime()
@@ -270,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         events = [api_gateway_event(b, write_key, args.gzip, i) for i, b in enumerate(handler_bodies)]
         context = LambdaContext("touchpoint-ingest-bench", 512, max_runtime_ms=29_000)
         s3, bucket = runtime.clients.s3, runtime.settings.lake_bucket
-        counter = CallCounter()
+        counter = CallCounter(latency_s)
         failures: list[Any] = []
 
         def handler(i: int) -> None:
@@ -338,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"ingest benchmark: {args.batches} batches of {EVENTS_PER_BATCH} events, gzip={args.gzip}, "
-        f"moto in-process, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"moto in-process, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
+        f"added latency per call: DynamoDB {args.dynamodb_latency_ms:g} ms, S3 {args.s3_latency_ms:g} ms"
     )
     for clock in ("wall", "cpu"):
         print(f"{clock + ' clock':37} {'events/s':>9} {'mean ms':>8} {'p50 ms':>7} {'p99 ms':>7}")
