@@ -1,6 +1,6 @@
 """The ingest function: Segment-compatible tracking API. Wiring only: routes call chalicelib logic."""
 
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CORSConfig, Request, Response
 
 from chalicelib.service import ingest
 from touchpoint.settings import get_settings
@@ -25,6 +25,16 @@ CONTENT_TYPES = [
     "application/octet-stream",
 ]
 
+# Browsers post from the brand's own pages: analytics.js sends text/plain (no preflight) with the
+# writeKey in the body; other browser SDKs send Authorization/JSON after a preflight. Write keys
+# are public by design and no cookie is ever read here, so any origin may call.
+BROWSER_CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["Authorization", "Content-Type", "Content-Encoding"],
+    expose_headers=["Retry-After", "X-RateLimit-Reset"],
+    max_age=600,
+)
+
 register_health(app, "ingest", tables=["config_table", "people_table", "state_table"], bucket=True)
 
 
@@ -34,43 +44,68 @@ def _current() -> Request:
     return request
 
 
-@route(app, "/v1/track", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/track", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def track(principal: Principal) -> Response:
     """A user action."""
     return ingest(principal, "track", _current())
 
 
-@route(app, "/v1/identify", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/identify", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def identify(principal: Principal) -> Response:
     """Who the user is (and the link of their anonymousId)."""
     return ingest(principal, "identify", _current())
 
 
-@route(app, "/v1/page", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/page", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def page(principal: Principal) -> Response:
     """A web page view."""
     return ingest(principal, "page", _current())
 
 
-@route(app, "/v1/screen", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/screen", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def screen(principal: Principal) -> Response:
     """A mobile app screen view."""
     return ingest(principal, "screen", _current())
 
 
-@route(app, "/v1/group", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/group", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def group(principal: Principal) -> Response:
     """A user joins a group."""
     return ingest(principal, "group", _current())
 
 
-@route(app, "/v1/alias", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/alias", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def alias(principal: Principal) -> Response:
     """Merge a previous id into the userId."""
     return ingest(principal, "alias", _current())
 
 
-@route(app, "/v1/batch", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES)
+@route(app, "/v1/batch", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS)
 def batch(principal: Principal) -> Response:
     """Many events of any type (what the SDKs send)."""
     return ingest(principal, "batch", _current())
+
+
+def _short_path(kind: str, long_view: object) -> None:
+    """analytics.js posts to `/v1/<first letter of the type>` (`/v1/t`, `/v1/p`, ..., `/v1/b`)."""
+
+    def view(principal: Principal) -> Response:
+        return ingest(principal, kind, _current())
+
+    view.__name__ = f"{kind}_short"
+    view.__doc__ = getattr(long_view, "__doc__", None)
+    route(
+        app, f"/v1/{kind[0]}", access=WRITE, methods=["POST"], content_types=CONTENT_TYPES, cors=BROWSER_CORS
+    )(view)
+
+
+for _kind, _view in (
+    ("track", track),
+    ("identify", identify),
+    ("page", page),
+    ("screen", screen),
+    ("group", group),
+    ("alias", alias),
+    ("batch", batch),
+):
+    _short_path(_kind, _view)

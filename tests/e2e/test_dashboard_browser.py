@@ -18,22 +18,13 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from tests.e2e.browser import headless_chromium
 from touchpoint_cli import paths
 from touchpoint_cli.main import cli
 from touchpoint_cli.stack import LocalInfo, LocalStack, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 DEMO_DAYS = 14
@@ -63,18 +54,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalInfo, 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (no browser download)."""
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `bash .ci/system-deps.sh` (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _sign_in(

@@ -18,6 +18,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from tests.e2e.browser import headless_chromium
 from tests.unit.feedback.qr_decode import decode_qr, decode_qr_png, svg_poster_image
 from touchpoint.models.surveys import SurveyDefinition
 from touchpoint.runtime import get_runtime
@@ -30,16 +31,6 @@ from touchpoint_cli.stack import LocalInfo, LocalStack, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 MIN_FILL_SECONDS = 1.0
 
@@ -69,18 +60,8 @@ def stack(state_dir: Path) -> Iterator[LocalInfo]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium driven by Playwright (no browser download)."""
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: run `bash .ci/system-deps.sh` (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 def _admin(info: LocalInfo, method: str, path: str, body: Any = None, **headers: str) -> requests.Response:

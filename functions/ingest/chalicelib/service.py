@@ -72,7 +72,7 @@ def _check_rate(runtime: Runtime, tenant_id: str, limit: int, metrics: RequestMe
             429,
             "rate_limited",
             f"over the tenant's limit of {limit} requests per second, retry after 1 second",
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": "1", "X-RateLimit-Reset": "1"},  # the second read by analytics.js
         )
 
 

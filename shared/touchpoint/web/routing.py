@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import Chalice, Request, Response
+from chalice.app import Chalice, CORSConfig, Request, Response
 
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
@@ -98,12 +98,14 @@ def route(
     methods: Sequence[str] = ("GET",),
     content_types: Sequence[str] | None = None,
     on_error: Callable[[ApiError], Response] | None = None,
+    cors: CORSConfig | None = None,
 ) -> Callable[[View], View]:
     """Register `view(principal, **uri_params)` as a route that checks `access` first.
 
     Public views are called as `view(None, **uri_params)`. A view returns a Chalice Response or
     any JSON-serialisable value (sent with 200). `on_error` renders client errors (4xx, including
-    a missing or rejected key) for routes that answer browsers with HTML instead of JSON.
+    a missing or rejected key) for routes that answer browsers with HTML instead of JSON. `cors`
+    lets browsers on other origins call the route (Chalice adds the headers and the preflight).
     """
 
     def decorator(view: View) -> View:
@@ -138,6 +140,8 @@ def route(
         kwargs: dict[str, Any] = {"methods": list(methods)}
         if content_types is not None:
             kwargs["content_types"] = list(content_types)
+        if cors is not None:
+            kwargs["cors"] = cors
         app.route(path, **kwargs)(handler)
         return view
 

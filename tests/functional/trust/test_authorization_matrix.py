@@ -33,6 +33,8 @@ W, R, A = KeyKind.WRITE, KeyKind.READ, KeyKind.ADMIN
 DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     **{("ingest", p, "POST"): frozenset({W}) for p in ("/v1/track", "/v1/identify", "/v1/page")},
     **{("ingest", p, "POST"): frozenset({W}) for p in ("/v1/screen", "/v1/group", "/v1/alias", "/v1/batch")},
+    # analytics.js short paths: /v1/t(rack), /v1/i(dentify), /v1/p(age), /v1/s(creen), ... /v1/b(atch)
+    **{("ingest", f"/v1/{c}", "POST"): frozenset({W}) for c in "tipsgab"},
     **{(f, "/health", "GET"): PUBLIC for f in HTTP_FUNCTIONS},
     ("surveys", "/v1/surveys", "POST"): frozenset({A}),
     ("surveys", "/v1/surveys", "GET"): frozenset({A}),
