@@ -30,7 +30,13 @@ from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.instore import compute_instore
 from touchpoint.engine.loading import load_events, load_responses, prune_old_events
 from touchpoint.engine.retention import compute_retention
-from touchpoint.engine.scoring import build_day_scores, build_feedback_table, compute_scores, person_scores
+from touchpoint.engine.scoring import (
+    build_day_scores,
+    build_feedback_table,
+    compute_scores,
+    person_scores,
+    write_person_scores,
+)
 from touchpoint.engine.sessions import build_sessions
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
@@ -127,10 +133,13 @@ def _run(
     duckdb_config: DuckDBConfig | None,
     with_points: bool,
     digest_out: Path | None = None,
+    people_out: Path | None = None,
 ) -> DayResult:
     con = _connect(duckdb_config)
     try:
         ctx = _prepare(con, inputs, day, config)
+        if people_out is not None:
+            write_person_scores(ctx, people_out)
         if digest_out is not None:
             for digest_day in digest_days(day, inputs.raw_from):
                 write_digest(ctx, digest_out / digest_day.isoformat(), digest_day)
@@ -152,14 +161,19 @@ def compute_day_result(
     *,
     duckdb_config: DuckDBConfig | None = None,
     digest_out: Path | None = None,
+    people_out: Path | None = None,
 ) -> DayResult:
     """Metric points and per-person engagement scores of tenant-local day `day`, in one pass.
 
     With `digest_out`, the day's digest (see `touchpoint.engine.history`) is written into the
     sub-folder `<digest_out>/<YYYY-MM-DD>`, for later runs to read instead of this day's raw
     events; with `inputs.raw_from` earlier than `day`, so are the digests of the days read raw.
+    With `people_out`, every person's score on the day is written there as `engagement.csv` and
+    `engagement.parquet` (`touchpoint.engine.scoring.write_person_scores`).
     """
-    return _run(inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out)
+    return _run(
+        inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out, people_out=people_out
+    )
 
 
 def compute_day(
@@ -169,14 +183,18 @@ def compute_day(
     *,
     duckdb_config: DuckDBConfig | None = None,
     digest_out: Path | None = None,
+    people_out: Path | None = None,
 ) -> list[MetricPoint]:
     """Every metric of METRICS.md for tenant-local day `day`, totals and breakdowns.
 
     Metrics without data are absent. `duckdb_config` is passed to `duckdb.connect` (e.g.
     `{"threads": 1, "memory_limit": "1GB", "temp_directory": "/tmp/duckdb"}`); by default DuckDB
-    picks its thread count and memory limit itself. `digest_out`: see `compute_day_result`.
+    picks its thread count and memory limit itself. `digest_out`, `people_out`: see
+    `compute_day_result`.
     """
-    return _run(inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out).points
+    return _run(
+        inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out, people_out=people_out
+    ).points
 
 
 def compute_person_scores(

@@ -27,6 +27,7 @@ is D-119..D-30) whose score fell by 20 points or more, `extra["compared"]` = peo
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from touchpoint.engine.context import EngineContext
@@ -145,6 +146,45 @@ def person_scores(ctx: EngineContext) -> dict[str, float]:
     return {
         str(person): round(float(score), 6) for person, score in ctx.rows("SELECT person, score FROM score_d")
     }
+
+
+#: Columns of the per-person score file (`write_person_scores`).
+PERSON_SCORE_COLUMNS: tuple[str, ...] = (
+    "tenant_day",
+    "person",
+    "score",
+    "score_30d_ago",
+    "change",
+    "at_risk",
+)
+
+
+def write_person_scores(ctx: EngineContext, folder: Path) -> tuple[Path, Path]:
+    """Write every person's score on D as `engagement.csv` and `engagement.parquet` into `folder`.
+
+    One row per person scored on D (sorted by person): the score, their score on D-30 when they
+    were scored then, the change, and `at_risk` (a fall of `AT_RISK_DROP` points or more), the
+    per-person side of `engagement_score` and `at_risk`.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ctx.execute(
+        """CREATE OR REPLACE TEMP TABLE person_scores_out AS
+        SELECT $d_day AS tenant_day, d.person, round(d.score, 6) AS score,
+            round(p.score, 6) AS score_30d_ago, round(d.score - p.score, 6) AS change,
+            coalesce(p.score - d.score >= $drop, false) AS at_risk
+        FROM score_d AS d LEFT JOIN score_p AS p USING (person)
+        ORDER BY d.person""",
+        drop=AT_RISK_DROP,
+    )
+    csv_path, parquet_path = folder / "engagement.csv", folder / "engagement.parquet"
+    for path, options in (
+        (csv_path, "FORMAT csv, HEADER true"),
+        (parquet_path, "FORMAT parquet, COMPRESSION zstd"),
+    ):
+        quoted = str(path).replace("'", "''")
+        ctx.execute(f"COPY person_scores_out TO '{quoted}' ({options})")
+    ctx.execute("DROP TABLE person_scores_out")
+    return csv_path, parquet_path
 
 
 def compute_scores(ctx: EngineContext) -> list[MetricPoint]:

@@ -12,8 +12,9 @@ what an interrupted one left and a second erasure changes nothing):
    response copies, delete response exports naming them; with a deadline (an HTTP request has
    29 s) the scan stops between two chunks of objects and the job keeps the cursor: the daily sweep
    (or `touchpoint sweep`) continues it, and the erasure reads `pending` until then;
-5. remove the rollup's day digests of those days (derived per-person rows; the next run of a
-   later day reads raw events instead and writes them again without the person) and mark dirty
+5. remove the rollup's day digests and per-person score exports of those days (derived
+   per-person rows; the rollup of a dirty day writes them again from the scrubbed raw events,
+   and a later day's run reads raw events where a digest is missing) and mark dirty
    every rolled-up tenant-day whose metrics may include them (from the day before their first
    line to a year after their last: rolling metrics look back that far), so the next rollup
    recomputes those days without them;
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.observability import logger
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
+from touchpoint.rollup.exports import PEOPLE_AREA
 from touchpoint.rollup.inputs import DIGESTS_AREA, partition_date
 from touchpoint.storage.lake import partition_prefix
 from touchpoint.storage.privacy_records import PersonItem, utc_day
@@ -255,7 +257,7 @@ class ErasureService:
                 job.tenant_id, ERASURE, job.erasure_id, PENDING, counts, None
             )
             return ErasureOutcome(job.erasure_id, PENDING, job.requested_at, None, counts)
-        counts["digestDaysRemoved"] = self._drop_digests(job)
+        counts["digestDaysRemoved"] = self._drop_derived_days(job)
         counts["daysMarkedDirty"] = len(self._mark_dirty(job))
         completed = iso(utc_now())
         self._runtime.privacy_state.update_audit(
@@ -317,8 +319,8 @@ class ErasureService:
             for s in scan.scrubbed_responses
         )
 
-    def _drop_digests(self, job: ErasureJob) -> int:
-        """Step 5a: delete the day digests (`digests/`) that may hold the person's rows."""
+    def _drop_derived_days(self, job: ErasureJob) -> int:
+        """Step 5a: delete the day digests and person-score exports that may hold the person's rows."""
         if job.first_day is None or job.last_day is None:
             return 0
         first, last = affected_days(
@@ -327,12 +329,13 @@ class ErasureService:
         lake = self._runtime.lake
         partitions = [
             prefix
-            for prefix in lake.list_partitions(partition_prefix(DIGESTS_AREA, job.tenant_id))
+            for area in (DIGESTS_AREA, PEOPLE_AREA)
+            for prefix in lake.list_partitions(partition_prefix(area, job.tenant_id))
             if (day := partition_date(prefix)) is not None
             and first - timedelta(days=1) <= day <= last + timedelta(days=1)
         ]
         lake.delete_many(key for prefix in partitions for key in lake.list_keys(prefix))
-        return len(partitions)
+        return sum(1 for prefix in partitions if prefix.startswith(DIGESTS_AREA + "/"))
 
     def _mark_dirty(self, job: ErasureJob) -> list[date]:
         """Step 5: mark the rolled-up days whose metrics may include the person dirty."""

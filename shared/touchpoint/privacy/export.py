@@ -1,7 +1,8 @@
 """Access: everything stored about a person, as JSON (`GET /v1/people/{id}/export`, the CLI).
 
 The first page holds what DynamoDB keeps (ids and links, suppression status, profile items,
-responses with their coupon and repeat-window guards, earlier erasures of the id) and the first
+responses with their coupon and repeat-window guards, earlier erasures of the id), their daily
+engagement scores of the latest 31 days (`touchpoint.privacy.scores`) and the first
 part of the lake scan: the person's raw events and quarantined (rejected) input. The scan reads
 64 objects at a time, so a page ends after the chunk in which its time budget ran out or it
 reached `limit` lines (a page may hold a few more); `scan.next` is then an opaque cursor for the next page (`?after=`), which
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from touchpoint.privacy.erasure import iso, resolve_person, utc_now
 from touchpoint.privacy.lake_scan import AREAS, EVENTS, QUARANTINE, LakeScanner
+from touchpoint.privacy.scores import scores_of
 from touchpoint.privacy.subjects import check_person_id, new_request_id, subject_hash
 from touchpoint.storage.privacy_records import PersonItem
 from touchpoint.storage.privacy_state import ERASURE, EXPORT, AuditEntry
@@ -108,6 +110,8 @@ def _stored(runtime: Runtime, tenant_id: str, person_id: str) -> tuple[dict[str,
         "responses": [_item_view(i) for i in ordered if i.response is not None],
         "responseGuards": [_item_view(i) for i in ordered if i.response is None],
         "erasures": erasures,
+        # profiling: the daily engagement score the rollup derives (latest files; see privacy.scores)
+        "engagementScores": scores_of(runtime.lake, tenant_id, person.ids),
     }
     return document, person.ids
 

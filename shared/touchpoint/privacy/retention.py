@@ -8,7 +8,8 @@ retention when written) has passed, up to about 48 hours late. The sweep adds, p
 
 - lake partitions older than the tenant's own retention, by the partition's date (the event's
   UTC day, the day a response was submitted, the day input was rejected, the tenant-local day of
-  a rollup digest): every `dt=` partition of `raw/events/`, `quarantine/events/` and `digests/`
+  a rollup digest or score export): every `dt=` partition of `raw/events/`, `quarantine/events/`,
+  `digests/` and `exports/people/`
   before today minus `retention_days_events`, and of
   `responses/` before today minus `retention_days_responses`, is listed (`Delimiter="/"`) and its
   objects deleted with `DeleteObjects`, 1,000 keys per request;
@@ -48,8 +49,9 @@ from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
 if TYPE_CHECKING:
     from touchpoint.runtime import Runtime
 
-#: Areas kept as long as raw events; `digests/` holds the rollup's per-person day summaries.
-EVENT_AREAS = ("raw/events", "quarantine/events", "digests")
+#: Areas kept as long as raw events; `digests/` and `exports/people/` hold the rollup's per-person
+#: day summaries and engagement scores.
+EVENT_AREAS = ("raw/events", "quarantine/events", "digests", "exports/people")
 RESPONSE_AREA = "responses"
 _ATTEMPTS = 6
 

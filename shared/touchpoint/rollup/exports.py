@@ -34,6 +34,8 @@ from touchpoint.models.metrics import MetricPoint
 from touchpoint.storage.lake import partition_prefix
 
 EXPORTS_AREA = "exports/metrics"
+#: Per-person engagement scores of a day (personal data: erased and kept like raw events).
+PEOPLE_AREA = "exports/people"
 COLUMNS: tuple[str, ...] = ("tenant", "date", "metric", "breakdown", "value", "extra")
 
 
@@ -73,6 +75,16 @@ def export_keys(tenant_id: str, day: date) -> tuple[str, str]:
     """The lake keys of the day's CSV and Parquet exports."""
     prefix = partition_prefix(EXPORTS_AREA, tenant_id, day)
     return prefix + "metrics.csv", prefix + "metrics.parquet"
+
+
+def people_export_keys(tenant_id: str, day: date) -> tuple[str, str]:
+    """The lake keys of the day's per-person engagement scores (CSV and Parquet).
+
+    `exports/people/tenant=<t>/dt=<day>/engagement.csv|.parquet`, columns `tenant_day, person,
+    score, score_30d_ago, change, at_risk` (see `touchpoint.engine.scoring.write_person_scores`).
+    """
+    prefix = partition_prefix(PEOPLE_AREA, tenant_id, day)
+    return prefix + "engagement.csv", prefix + "engagement.parquet"
 
 
 def render_csv(rows: list[ExportRow]) -> bytes:

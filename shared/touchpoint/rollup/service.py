@@ -8,7 +8,8 @@ Order of work, so that a run that fails at any point leaves the previous results
    (`LakeInputLoader.load_day`) and call `compute_day`, which also writes the day's digest
    (and those of any earlier days it had to read raw);
 3. write every point under a new `run_id` (invisible to readers until step 5);
-4. write the day's CSV and Parquet exports and its digests (deterministic keys, replaced in place);
+4. write the day's CSV and Parquet exports (metrics; per-person engagement scores under
+   `exports/people/`) and its digests (deterministic keys, replaced in place);
 5. `finish_run`: the day's pointer moves to the new run (`done`, or still `dirty` when late
    events arrived meanwhile);
 6. remove the previous run's items (best effort: leftovers are invisible and are removed by a
@@ -32,7 +33,7 @@ from touchpoint.engine.inputs import EngineInputs
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
-from touchpoint.rollup.exports import export_keys, export_rows, render_csv, render_parquet
+from touchpoint.rollup.exports import export_keys, export_rows, people_export_keys, render_csv, render_parquet
 from touchpoint.rollup.inputs import LakeInputLoader, digest_prefix
 from touchpoint.storage.lake import LakeRepository
 from touchpoint.storage.metrics import MetricsRepository, new_run_id
@@ -44,10 +45,16 @@ ABANDONED_AFTER = timedelta(hours=1)
 
 
 class ComputeDay(Protocol):
-    """The engine's `compute_day` (writing digests into `digest_out`)."""
+    """The engine's `compute_day` (writing digests into `digest_out`, person scores into `people_out`)."""
 
     def __call__(
-        self, inputs: EngineInputs, day: date, config: TenantConfig, *, digest_out: Path | None = None
+        self,
+        inputs: EngineInputs,
+        day: date,
+        config: TenantConfig,
+        *,
+        digest_out: Path | None = None,
+        people_out: Path | None = None,
     ) -> list[MetricPoint]: ...
 
 
@@ -161,11 +168,14 @@ class RollupService:
                 )
             with _timed(timings, "compute"):
                 compute = self._compute_day or _default_compute_day()
-                points = compute(loaded.inputs, day, config, digest_out=workdir / "digests")
+                points = compute(
+                    loaded.inputs, day, config, digest_out=workdir / "digests", people_out=workdir / "people"
+                )
             with _timed(timings, "store"):
                 self._metrics.put_run(tenant_id, day, run_id, points)
             with _timed(timings, "export"):
                 self._export(tenant_id, day, points, workdir)
+                self._export_people(tenant_id, day, workdir / "people")
                 digests_written = self._upload_digests(tenant_id, workdir / "digests")
         with _timed(timings, "flip"):
             finished = self._state.finish_run(tenant_id, day, run_id, seen)
@@ -200,6 +210,17 @@ class RollupService:
         self._lake.put_bytes(csv_key, render_csv(rows), content_type="text/csv; charset=utf-8")
         self._lake.put_bytes(
             parquet_key, render_parquet(rows, workdir), content_type="application/vnd.apache.parquet"
+        )
+
+    def _export_people(self, tenant_id: str, day: date, folder: Path) -> None:
+        """Put the day's per-person scores (when the engine wrote them) under `exports/people/`."""
+        csv_path, parquet_path = folder / "engagement.csv", folder / "engagement.parquet"
+        if not csv_path.exists():
+            return
+        csv_key, parquet_key = people_export_keys(tenant_id, day)
+        self._lake.put_bytes(csv_key, csv_path.read_bytes(), content_type="text/csv; charset=utf-8")
+        self._lake.put_bytes(
+            parquet_key, parquet_path.read_bytes(), content_type="application/vnd.apache.parquet"
         )
 
     def _upload_digests(self, tenant_id: str, folder: Path) -> int:

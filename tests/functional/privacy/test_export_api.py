@@ -130,3 +130,38 @@ def test_after_erasure_the_export_shows_the_suppression_and_the_erasure_only(
     assert [e["erasureId"] for e in document["erasures"]] == [erased["erasureId"]]
     for part in ("identityLinks", "profiles", "responses", "responseGuards", "events", "quarantined"):
         assert document[part] == [], part
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_export_holds_the_persons_engagement_scores_of_the_latest_days(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    from touchpoint.privacy.scores import EXPORT_DAYS
+    from touchpoint.rollup.exports import people_export_keys
+
+    first = date(2026, 1, 1)
+    for offset in range(EXPORT_DAYS + 2):  # two files older than the export reads
+        day = first + timedelta(days=offset)
+        rows = [f"{day},erin,{50 + offset}.5,,,false", f"{day},kim,10.0,40.0,-30.0,true"]
+        if offset == EXPORT_DAYS + 1:
+            rows[0] = f"{day},erin,20.0,55.0,-35.0,true"
+        body = "tenant_day,person,score,score_30d_ago,change,at_risk\n" + "\n".join(rows) + "\n"
+        aws.lake.put_bytes(
+            people_export_keys(tenant.tenant_id, day)[0], body.encode("utf-8"), content_type="text/csv"
+        )
+    with function_client("surveys") as client:
+        status, document, _ = api(client, "GET", "/v1/people/erin-web/export", tenant.admin_key)
+    assert status == 200
+    scores = document["engagementScores"]
+    assert scores["olderDays"] == 2 and len(scores["days"]) == EXPORT_DAYS
+    assert {row["person"] for row in scores["days"]} == {"erin"}  # erin-web is erin
+    assert scores["days"][-1] == {
+        "date": str(first + timedelta(days=EXPORT_DAYS + 1)),
+        "person": "erin",
+        "score": 20.0,
+        "score30dAgo": 55.0,
+        "change": -35.0,
+        "atRisk": True,
+    }
+    assert scores["days"][0]["score30dAgo"] is None and scores["days"][0]["atRisk"] is False
+    assert "kim" not in str(document)

@@ -61,6 +61,7 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
         _put(aws, "quarantine/events", t, _ago(31)),
         _put(aws, "responses", t, _ago(61)),
         _put(aws, "digests", t, _ago(31)),  # the rollup's day digest (person ids): kept as events
+        _put(aws, "exports/people", t, _ago(31)),  # per-person scores: kept as events
     ]
     kept = [
         _put(aws, "raw/events", t, _ago(30)),
@@ -75,13 +76,14 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     brief = aws.tenants.get_tenant(t)
     assert brief is not None
     dry = RetentionSweeper(aws).sweep_tenant(brief, NOW, dry_run=True)
-    assert dry.objects_deleted == 5 and sorted(lake_state(aws)) == sorted(gone + kept)
+    assert dry.objects_deleted == 6 and sorted(lake_state(aws)) == sorted(gone + kept)
     report = RetentionSweeper(aws).sweep_tenant(brief, NOW)
-    assert report.objects_deleted == 5
+    assert report.objects_deleted == 6
     assert {area: len(p) for area, p in report.partitions.items()} == {
         "raw/events": 2,
         "quarantine/events": 1,
         "digests": 1,
+        "exports/people": 1,
         "responses": 1,
     }
     assert sorted(lake_state(aws)) == sorted(kept)
@@ -184,7 +186,14 @@ def test_the_template_runs_the_sweep_daily_beside_lifecycle_rules_and_ttl() -> N
         assert resources[table]["Properties"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
     lifecycle = resources["LakeBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     expiring = {r["Prefix"] for r in lifecycle if "ExpirationInDays" in r}
-    assert expiring == {"raw/", "digests/", "quarantine/", "responses/", "exports/responses/"}
+    assert expiring == {
+        "raw/",
+        "digests/",
+        "exports/people/",
+        "quarantine/",
+        "responses/",
+        "exports/responses/",
+    }
     assert "VersioningConfiguration" not in resources["LakeBucket"]["Properties"]  # erased bytes stay erased
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.conftest import TenantKeys
 from tests.functional.rollup.support import load_days
 from touchpoint.engine.history import DIGEST_TABLES
+from touchpoint.rollup.exports import people_export_keys
 from touchpoint.rollup.inputs import digest_prefix
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
@@ -84,6 +85,7 @@ def test_an_erasure_removes_the_digests_that_may_hold_the_person(
     person = "user-0000002"
     before = _digest_people(aws, tenant_id, tmp_path / "before")
     assert person in before
+    assert any(person in _scored_people(aws, tenant_id, day) for day in DAYS)
 
     outcome = ErasureService(aws).erase(tenant_id, person, actor="test")
     view = outcome.view()
@@ -92,6 +94,29 @@ def test_an_erasure_removes_the_digests_that_may_hold_the_person(
     assert rerun.raw_from is not None and rerun.raw_from < DAY
     after = _digest_people(aws, tenant_id, tmp_path / "after")
     assert person not in after and after  # the others are still there
+    assert person not in _scored_people(aws, tenant_id, DAY)  # the re-run's person scores
+    for day in DAYS[:-1]:  # score exports naming them went with their days' digests
+        if list(aws.lake.list_keys(people_export_keys(tenant_id, day)[0])):
+            assert person not in _scored_people(aws, tenant_id, day)
+
+
+def test_each_run_exports_every_persons_score(aws: Runtime, tenant: TenantKeys, tmp_path: Path) -> None:
+    tenant_id = tenant.tenant_id
+    load_days(aws, tenant_id, tmp_path / "gen", DAYS)
+    service = build_service(aws, evaluate_alerts=False)
+    service.run_day(tenant_id, DAY)
+    scored = _scored_people(aws, tenant_id, DAY)
+    engagement = aws.metrics.read(tenant_id, "engagement_score", DAY, DAY)[0]
+    assert len(scored) == engagement.extra["people"] > 10
+    csv_key, parquet_key = people_export_keys(tenant_id, DAY)
+    assert aws.lake.get_bytes(parquet_key)[:4] == b"PAR1"
+    first_line = aws.lake.get_bytes(csv_key).decode("utf-8").splitlines()[0]
+    assert first_line == "tenant_day,person,score,score_30d_ago,change,at_risk"
+
+
+def _scored_people(aws: Runtime, tenant_id: str, day: date) -> set[str]:
+    text = aws.lake.get_bytes(people_export_keys(tenant_id, day)[0]).decode("utf-8")
+    return {line.split(",")[1] for line in text.splitlines()[1:]}
 
 
 def _digest_people(aws: Runtime, tenant_id: str, folder: Path) -> set[str]:

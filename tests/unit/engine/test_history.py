@@ -166,3 +166,27 @@ def test_a_run_that_read_raw_days_heals_their_digests(tmp_path: Path) -> None:
         mine = con.execute(query.format(healed / day.isoformat() / f"{table}.parquet")).fetchall()
         theirs = con.execute(query.format(own / day.isoformat() / f"{table}.parquet")).fetchall()
         assert mine == theirs, table
+
+
+def test_person_scores_are_written_per_person_with_the_change_over_30_days(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    rich_day(lake)
+    result = compute_day_result(lake.inputs(), DAY, TenantConfig(), people_out=tmp_path / "people")
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT * FROM read_csv('{tmp_path / 'people' / 'engagement.csv'}', header = true) ORDER BY person"
+    ).fetchall()
+    assert [row[1] for row in rows] == sorted(result.person_scores)
+    for tenant_day, person, score, before, change, at_risk in rows:
+        assert str(tenant_day) == DAY.isoformat() and score == pytest.approx(result.person_scores[person])
+        assert (before is None) == (change is None)
+        assert at_risk == (before is not None and before - score >= 20.0)
+    at_risk_metric = next(p for p in result.points if p.metric == "at_risk")
+    assert sum(1 for row in rows if row[5]) == at_risk_metric.value
+    assert sum(1 for row in rows if row[3] is not None) == at_risk_metric.extra["compared"]
+    parquet = con.execute(
+        f"SELECT * FROM '{tmp_path / 'people' / 'engagement.parquet'}' ORDER BY person"
+    ).fetchall()
+    assert [tuple(str(v) if v is not None else None for v in r) for r in parquet] == [
+        tuple(str(v) if v is not None else None for v in r) for r in rows
+    ]
