@@ -75,24 +75,39 @@ _CALENDAR_FORWARD = 2
 _DAY_COLUMNS = "day, last_ts, channels, kinds, cp"
 _SESSION_COLUMNS = "day, channel, platform, n"
 
+# Activity is first reduced to its distinct (person, day, channel, platform, kind) combinations
+# with their last time (a few per person-day), then folded into one row per person-day.
+# `{day}` is the tenant-local day of `ts`: the constant D when raw events cover D only (the usual
+# run), else a calendar lookup.
 _DAYS_FROM_RAW = """
 CREATE TABLE raw_days AS
-SELECT a.person, c.day, max(a.ts) AS last_ts,
-    list(DISTINCT a.channel) FILTER (WHERE a.channel IS NOT NULL) AS channels,
-    list(DISTINCT coalesce(a.event, a.type)) AS kinds,
-    list(DISTINCT {'channel': a.channel, 'platform': a.platform}) AS cp
-FROM act AS a ASOF JOIN calendar AS c ON a.ts >= c.start_ts
-WHERE a.ts >= $raw_start AND a.ts < $d_end
-GROUP BY a.person, c.day
+SELECT person, day, max(last_ts) AS last_ts,
+    list(DISTINCT channel) FILTER (WHERE channel IS NOT NULL) AS channels,
+    list(DISTINCT kind) AS kinds,
+    list(DISTINCT {{'channel': channel, 'platform': platform}}) AS cp
+FROM (
+    SELECT a.person, {day} AS day, a.channel, a.platform, coalesce(a.event, a.type) AS kind, max(a.ts) AS last_ts
+    FROM act AS a {join}
+    WHERE a.ts >= $raw_start AND a.ts < $d_end
+    GROUP BY ALL
+)
+GROUP BY person, day
 """
 
 _SESSIONS_FROM_RAW = """
 CREATE TABLE raw_sessions AS
-SELECT s.person, c.day, s.channel, s.platform, count(*) AS n
-FROM sess AS s ASOF JOIN calendar AS c ON s.start_ts >= c.start_ts
+SELECT s.person, {day} AS day, s.channel, s.platform, count(*) AS n
+FROM sess AS s {join}
 WHERE s.start_ts >= $raw_start AND s.start_ts < $d_end
 GROUP BY ALL
 """
+
+
+def _day_of(alias: str, column: str, single_day: bool) -> dict[str, str]:
+    """SQL pieces giving the tenant-local day of `<alias>.<column>` (see `_DAYS_FROM_RAW`)."""
+    if single_day:
+        return {"day": "$d_day", "join": ""}
+    return {"day": "c.day", "join": f"ASOF JOIN calendar AS c ON {alias}.{column} >= c.start_ts"}
 
 
 def _digest_files(inputs: Mapping[date, Path], table: str, first: date | None = None) -> list[str]:
@@ -145,8 +160,9 @@ def build_history(ctx: EngineContext, digests: Mapping[date, Path], raw_from: da
         _load_digest(ctx, table, _digest_files(before, table, first))
     _calendar(ctx)
     params = {"raw_start": raw_start(ctx, raw_from)}
-    ctx.execute(_DAYS_FROM_RAW, **params)
-    ctx.execute(_SESSIONS_FROM_RAW, **params)
+    single_day = params["raw_start"] >= ctx.window.start(0)
+    ctx.execute(_DAYS_FROM_RAW.format(**_day_of("a", "ts", single_day)), **params)
+    ctx.execute(_SESSIONS_FROM_RAW.format(**_day_of("s", "start_ts", single_day)), **params)
     ctx.execute(
         f"CREATE TABLE h_days AS SELECT * FROM raw_days UNION ALL {_stitched('person_days', _DAY_COLUMNS)}"  # noqa: S608
     )
@@ -228,15 +244,21 @@ def write_digest(ctx: EngineContext, folder: Path, day: date | None = None) -> l
     """
     target = day or ctx.day
     offset = (target - ctx.day).days
-    params = {"dd": target, "ds": ctx.window.start(offset), "de": ctx.window.end(offset)}
+    # COPY takes no bound parameters: the bounds are inlined as literals made from date/datetime
+    # objects (never from input data).
+    literals = {
+        "$dd": f"DATE '{target.isoformat()}'",
+        "$ds": f"TIMESTAMP '{ctx.window.start(offset).isoformat(sep=' ')}'",
+        "$de": f"TIMESTAMP '{ctx.window.end(offset).isoformat(sep=' ')}'",
+    }
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for table, query in _DIGEST_QUERIES.items():
         path = folder / f"{table}.parquet"
-        ctx.execute(f"CREATE OR REPLACE TEMP TABLE digest_out AS {query} ORDER BY ALL", **params)
-        ctx.execute(f"COPY digest_out TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION zstd)")
+        for name, literal in literals.items():
+            query = query.replace(name, literal)
+        ctx.con.execute(f"COPY ({query}) TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION zstd)")
         written.append(path)
-    ctx.execute("DROP TABLE IF EXISTS digest_out")
     return written
 
 

@@ -221,12 +221,19 @@ def load_events(
     }
     con.execute(f"CREATE TABLE ev AS {_EVENT_SELECT}", params)
     # Same messageId in several files: keep one row, the earliest received (then earliest time,
-    # then first read). Only the few duplicated ids are sorted; rows without a messageId stay.
+    # then by content, so the choice never depends on the order DuckDB read the files). Only the
+    # few duplicated ids are sorted; rows without a messageId stay.
     con.execute(
         """DELETE FROM ev WHERE rowid IN (
             SELECT rid FROM (
                 SELECT rowid AS rid,
-                    row_number() OVER (PARTITION BY message_id ORDER BY rcv NULLS LAST, ts, rowid) AS rn
+                    row_number() OVER (
+                        PARTITION BY message_id
+                        ORDER BY rcv NULLS LAST, ts,
+                            hash(type, event, user_id, anon_id, previous_id, channel, platform, location,
+                                revenue, counted, points, event_id, rating, followers, product_id, code, kind),
+                            rowid
+                    ) AS rn
                 FROM ev
                 WHERE message_id IN (
                     SELECT message_id FROM ev WHERE message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1

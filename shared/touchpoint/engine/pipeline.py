@@ -74,6 +74,8 @@ def _connect(duckdb_config: DuckDBConfig | None) -> DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
+        # faster loads and less memory; every tie-break is by content, never by row order
+        "preserve_insertion_order": False,
     }
     config.update(duckdb_config or {})
     con = duckdb.connect(":memory:", config=config)

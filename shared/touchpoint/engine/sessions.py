@@ -7,7 +7,8 @@ tracking plan defines as device readings). `identify`, `group` and `alias` are n
 Sessions (table `sess`): a person's activity split where the gap between two consecutive events
 exceeds 30 minutes (a gap of exactly 30 minutes continues the session). A session belongs to the
 day of its first event, including its events after midnight. Its channel, platform and referral
-source are those of its first event (ties in time are broken by the order the events were read). Sessions are built
+source are those of its first event (ties in time are broken by a hash of the messageId, so the
+answer never depends on the order the files were read). Sessions are built
 over all loaded activity (from `D - 120` to the end of `D + 1`), so a session that started before a
 window or runs past midnight is never cut in two.
 
@@ -23,7 +24,7 @@ from touchpoint.engine.context import EngineContext
 
 _ACT = """
 CREATE TABLE act AS
-SELECT person, ts, eid, type, event, channel, platform,
+SELECT person, ts, eid, hash(message_id) AS tie, type, event, channel, platform,
     type = 'track' AND coalesce(list_contains($conversion_events, event), false) AS is_conv
 FROM evp
 WHERE type IN ('track', 'page', 'screen') AND person IS NOT NULL
@@ -48,14 +49,14 @@ REFERRAL_SOURCE_SQL = (
 _SESS = f"""
 CREATE TABLE sess AS
 WITH marked AS (
-    SELECT person, ts, eid,
+    SELECT person, ts, tie, eid,
         CASE WHEN lag(ts) OVER w IS NULL OR ts - lag(ts) OVER w > INTERVAL 30 MINUTE THEN 1 ELSE 0 END
             AS is_first
     FROM act
-    WINDOW w AS (PARTITION BY person ORDER BY ts, eid)
+    WINDOW w AS (PARTITION BY person ORDER BY ts, tie, eid)
 ), numbered AS (
     SELECT eid, is_first,
-        sum(is_first) OVER (PARTITION BY person ORDER BY ts, eid ROWS UNBOUNDED PRECEDING) AS sn
+        sum(is_first) OVER (PARTITION BY person ORDER BY ts, tie, eid ROWS UNBOUNDED PRECEDING) AS sn
     FROM marked
 ), agg AS (
     SELECT a.person, n.sn,
