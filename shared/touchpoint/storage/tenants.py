@@ -135,6 +135,14 @@ class TenantRepository:
         item = response.get("Item")
         return None if item is None else ApiKeyRecord.model_validate(from_item(item))
 
+    def get_key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        """A key's record by its stored hash, strongly consistent (revocation is seen at once)."""
+        response = self._db.get_item(
+            TableName=self._table, Key=to_item({"pk": f"KEY#{key_hash}", "sk": "KEY"}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return None if item is None else ApiKeyRecord.model_validate(from_item(item))
+
     def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]:
         """A tenant's keys (hashes only), newest last."""
         response = self._db.query(

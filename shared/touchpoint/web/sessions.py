@@ -8,8 +8,9 @@ the expiry and the key's stored hash, keyed with the deployment's key pepper and
   table holds), not even on a local stack whose pepper is empty;
 - it names the tenant and the key: a session of tenant A can only ever act as tenant A;
 - it expires (`SESSION_MAX_AGE_S`) whatever the browser does with `Max-Age`;
-- the key's record is read on every request, so revoking the key ends every session at once, and
-  rotating the pepper ends all of them.
+- the key's record is read on every request (found through the tenant's key index, then read
+  again by its hash with a strongly consistent read), so revoking the key ends every session at
+  once, and rotating the pepper ends all of them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class SessionKeys(Protocol):
     """What session checks need from the tenant repository."""
 
     def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]: ...
+
+    def get_key_by_hash(self, key_hash: str) -> ApiKeyRecord | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,10 @@ def verify_session(value: str, keys: SessionKeys, pepper: str, now: float) -> Ap
     session = parse_session(value)
     if session is None or session.expires_at <= now or session.expires_at > now + SESSION_MAX_AGE_S:
         raise _invalid()
-    record = next((k for k in keys.list_keys(session.tenant_id) if k.key_id == session.key_id), None)
-    if record is None or record.tenant_id != session.tenant_id:
+    listed = next((k for k in keys.list_keys(session.tenant_id) if k.key_id == session.key_id), None)
+    # the index may lag a revocation by a moment: the record itself is read consistently
+    record = None if listed is None else keys.get_key_by_hash(listed.key_hash)
+    if record is None or record.tenant_id != session.tenant_id or record.key_id != session.key_id:
         raise _invalid()
     if not signature_matches(
         _secret(pepper, record.key_hash),

@@ -198,6 +198,18 @@ def test_revoked_keys_end_the_session_and_logout_clears_the_cookie(
     assert api.status_code == 401
 
 
+def test_a_revocation_ends_the_session_even_while_the_key_index_still_lists_the_key_active(
+    aws: Runtime, client: Client, tenant: TenantKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed_in = _signed_in(client, tenant.read_key)
+    stale = aws.tenants.list_keys(tenant.tenant_id)  # the index as it was before the revocation
+    record = aws.tenants.find_key(tenant.read_key)
+    assert record is not None and record.active
+    aws.tenants.revoke_key(tenant.tenant_id, record.key_id)
+    monkeypatch.setattr(aws.tenants, "list_keys", lambda tenant_id: stale)  # a lagging GSI
+    assert client.http.get("/dashboard", headers=signed_in).status_code == 401
+
+
 def _signed_in(client: Client, key: str) -> dict[str, str]:
     """The `Cookie` header a browser sends after signing in with `key`."""
     status, headers, _ = login(client, key)

@@ -24,6 +24,9 @@ class FakeKeys:
     def list_keys(self, tenant_id: str) -> list[ApiKeyRecord]:
         return [r for r in self._by_key.values() if r.tenant_id == tenant_id]
 
+    def get_key_by_hash(self, key_hash: str) -> ApiKeyRecord | None:
+        return next((r for r in self._by_key.values() if r.key_hash == key_hash), None)
+
 
 def _record(key: str, kind: KeyKind, revoked: bool = False) -> tuple[str, ApiKeyRecord]:
     return key, ApiKeyRecord(
