@@ -43,3 +43,6 @@ class RequestMetrics:
             metrics.add_metadata(key="tenant_id", value=self.tenant_id)
             metrics.add_metadata(key="endpoint", value=self.kind)
             metrics.flush_metrics(raise_on_empty_metrics=False)
+            # with POWERTOOLS_METRICS_DISABLED the flush keeps the values; Powertools would then
+            # print them anyway once a metric holds 100 values, and the set would keep growing
+            metrics.clear_metrics()
