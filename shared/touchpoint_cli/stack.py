@@ -18,6 +18,7 @@ from touchpoint.models.tenants import KeyKind, TenantConfig
 from touchpoint.runtime import get_runtime, reset_runtime
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.devserver import DevServer, Router, mount
+from touchpoint_cli.moto_threads import serialize_dynamodb_writes
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
 from touchpoint_cli.resources import deploy_stack
 
@@ -78,6 +79,7 @@ class LocalStack:
 
         for noisy in ("werkzeug", "moto"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
+        serialize_dynamodb_writes()  # moto's DynamoDB is not thread-safe; the server is threaded
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         self._moto.start()
         aws_url = f"http://127.0.0.1:{self.aws_port}"
