@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from touchpoint.engine.context import EngineContext
+from touchpoint.engine.context import EngineContext, sql_path
 
 #: Parquet tables of a day's digest and their columns.
 DIGEST_TABLES: dict[str, str] = {
@@ -257,10 +257,6 @@ def write_digest(ctx: EngineContext, folder: Path, day: date | None = None) -> l
         path = folder / f"{table}.parquet"
         for name, literal in literals.items():
             query = query.replace(name, literal)
-        ctx.con.execute(f"COPY ({query}) TO '{_quoted(path)}' (FORMAT parquet, COMPRESSION zstd)")
+        ctx.con.execute(f"COPY ({query}) TO {sql_path(path)} (FORMAT parquet, COMPRESSION zstd)")
         written.append(path)
     return written
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -194,9 +194,10 @@ def compute_day(
     picks its thread count and memory limit itself. `digest_out`, `people_out`: see
     `compute_day_result`.
     """
-    return _run(
-        inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out, people_out=people_out
-    ).points
+    result = compute_day_result(
+        inputs, day, config, duckdb_config=duckdb_config, digest_out=digest_out, people_out=people_out
+    )
+    return result.points
 
 
 def compute_person_scores(

@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from touchpoint.engine.context import EngineContext
+from touchpoint.engine.context import EngineContext, sql_path
 from touchpoint.models.metrics import MetricPoint
 
 AT_RISK_DROP = 20.0
@@ -181,8 +181,7 @@ def write_person_scores(ctx: EngineContext, folder: Path) -> tuple[Path, Path]:
         (csv_path, "FORMAT csv, HEADER true"),
         (parquet_path, "FORMAT parquet, COMPRESSION zstd"),
     ):
-        quoted = str(path).replace("'", "''")
-        ctx.execute(f"COPY person_scores_out TO '{quoted}' ({options})")
+        ctx.execute(f"COPY person_scores_out TO {sql_path(path)} ({options})")
     ctx.execute("DROP TABLE person_scores_out")
     return csv_path, parquet_path
 

@@ -37,8 +37,8 @@ from touchpoint.observability import logger
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
 from touchpoint.rollup.exports import PEOPLE_AREA
-from touchpoint.rollup.inputs import DIGESTS_AREA, partition_date
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.rollup.inputs import DIGESTS_AREA
+from touchpoint.storage.lake import partition_date, partition_prefix
 from touchpoint.storage.privacy_records import PersonItem, utc_day
 from touchpoint.storage.privacy_state import ERASURE, AuditEntry, ErasureJob
 
@@ -334,7 +334,9 @@ class ErasureService:
             if (day := partition_date(prefix)) is not None
             and first - timedelta(days=1) <= day <= last + timedelta(days=1)
         ]
-        lake.delete_many(key for prefix in partitions for key in lake.list_keys(prefix))
+        self._runtime.lake_maintenance.delete_keys(
+            [key for prefix in partitions for key in lake.list_keys(prefix)]
+        )
         return sum(1 for prefix in partitions if prefix.startswith(DIGESTS_AREA + "/"))
 
     def _mark_dirty(self, job: ErasureJob) -> list[date]:

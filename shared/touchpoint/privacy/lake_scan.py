@@ -40,7 +40,7 @@ from touchpoint.privacy.records import (
     filter_quarantine,
     filter_records,
 )
-from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_prefix
+from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError, VersionedObject
 
 EVENTS = "events"
@@ -61,17 +61,6 @@ DEFAULT_WORKERS = 8
 CHUNK = 64
 _ATTEMPTS = 5
 _NDJSON = "application/x-ndjson"
-
-
-def partition_day(prefix: str) -> date | None:
-    """The date of a `.../dt=YYYY-MM-DD/` prefix (None for anything else)."""
-    name = prefix.rstrip("/").rsplit("/", 1)[-1]
-    if not name.startswith("dt="):
-        return None
-    try:
-        return date.fromisoformat(name[3:])
-    except ValueError:
-        return None
 
 
 def encode_quarantine(records: Iterable[dict[str, Any]]) -> bytes:
@@ -236,7 +225,7 @@ class LakeScanner:
         result: ScanResult,
     ) -> None:
         outcomes = pool.map(lambda key: self._process(kind, key, ids, tokens, erase, metadata), keys)
-        day = partition_day(prefix)
+        day = partition_date(prefix)
         for outcome in outcomes:
             result.stats.add(outcome.stats)
             result.found.extend(outcome.found)

@@ -41,8 +41,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.models.tenants import Tenant
 from touchpoint.observability import logger
 from touchpoint.privacy.comments import expire_comments, expire_copy_line, has_live_comments
-from touchpoint.privacy.lake_scan import partition_day
-from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_prefix
+from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
 from touchpoint.storage.lake_maintenance import ObjectChangedError
 from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
 
@@ -110,7 +109,7 @@ def comment_cutoff(tenant: Tenant, now: datetime) -> date:
 
 def expired_partitions(partitions: Iterable[str], before: date) -> list[str]:
     """The `dt=` partitions dated before `before`, in key order."""
-    return [p for p in partitions if (day := partition_day(p)) is not None and day < before]
+    return [p for p in partitions if (day := partition_date(p)) is not None and day < before]
 
 
 class RetentionSweeper:
@@ -152,7 +151,7 @@ class RetentionSweeper:
         days = [
             day
             for p in lake.list_partitions(partition_prefix(RESPONSE_AREA, tenant.tenant_id))
-            if (day := partition_day(p)) is not None
+            if (day := partition_date(p)) is not None
         ]
         return min([tenant.created_at.astimezone(UTC).date(), *days])
 

@@ -15,8 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from touchpoint.rollup.exports import PEOPLE_AREA
-from touchpoint.rollup.inputs import partition_date
-from touchpoint.storage.lake import LakeRepository, partition_prefix
+from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
 
 #: How many of the latest daily score files an access export reads.
 EXPORT_DAYS = 31

@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from touchpoint.engine.calendar import local_midnight_utc
 from touchpoint.engine.history import ACTIVITY_DAYS, DIGEST_TABLES
 from touchpoint.engine.inputs import EngineInputs
-from touchpoint.storage.lake import LakeRepository, partition_prefix
+from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
 
 EVENTS_AREA = "raw/events"
 RESPONSES_AREA = "responses"
@@ -102,17 +102,6 @@ def choose_raw_from(day: date, raw_days: set[date], digest_days: set[date]) -> d
     first = day - timedelta(days=LOOKBACK_DAYS)
     missing = [d for d in raw_days - digest_days if first <= d < day]
     return min(missing) if missing else day
-
-
-def partition_date(prefix: str) -> date | None:
-    """The date of a `.../dt=YYYY-MM-DD/` prefix (None for anything else)."""
-    name = prefix.rstrip("/").rsplit("/", 1)[-1]
-    if not name.startswith("dt="):
-        return None
-    try:
-        return date.fromisoformat(name[3:])
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

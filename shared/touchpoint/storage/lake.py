@@ -36,6 +36,17 @@ def decode_jsonl_gz(data: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.split("\n") if line.strip()]
 
 
+def partition_date(prefix: str) -> date | None:
+    """The date of a `.../dt=YYYY-MM-DD/` prefix (None for anything else)."""
+    name = prefix.rstrip("/").rsplit("/", 1)[-1]
+    if not name.startswith("dt="):
+        return None
+    try:
+        return date.fromisoformat(name[3:])
+    except ValueError:
+        return None
+
+
 def partition_prefix(area: str, tenant_id: str, day: date | None = None) -> str:
     """`<area>/tenant=<t>/` or `<area>/tenant=<t>/dt=<YYYY-MM-DD>/`."""
     prefix = f"{area}/tenant={tenant_id}/"
@@ -117,26 +128,6 @@ class LakeRepository:
     def delete(self, key: str) -> None:
         """Delete one object."""
         self._s3.delete_object(Bucket=self.bucket, Key=key)
-
-    def delete_many(self, keys: Iterable[str]) -> int:
-        """Delete objects, up to 1,000 per request; returns how many were asked to go."""
-        batch: list[str] = []
-        count = 0
-        for key in keys:
-            batch.append(key)
-            if len(batch) == 1000:
-                count += self._delete_batch(batch)
-                batch = []
-        return count + (self._delete_batch(batch) if batch else 0)
-
-    def _delete_batch(self, keys: list[str]) -> int:
-        answer = self._s3.delete_objects(
-            Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True}
-        )
-        if answer.get("Errors"):
-            first = answer["Errors"][0]
-            raise RuntimeError(f"could not delete {first.get('Key')}: {first.get('Code')}")
-        return len(keys)
 
     def list_partitions(self, prefix: str) -> list[str]:
         """The sub-folders directly under a prefix (e.g. the `dt=...` partitions), in key order."""

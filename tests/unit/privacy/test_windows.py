@@ -9,10 +9,10 @@ import pytest
 from touchpoint.models.tenants import Tenant, TenantConfig
 from touchpoint.privacy.erasure import METRIC_LOOKBACK_DAYS, affected_days, erasure_view
 from touchpoint.privacy.export import InvalidCursorError, decode_cursor, encode_cursor
-from touchpoint.privacy.lake_scan import partition_day
 from touchpoint.privacy.retention import cutoffs, expired_partitions
 from touchpoint.privacy.scheduled import BadScheduleEventError, event_time
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
+from touchpoint.storage.lake import partition_date
 
 
 def test_the_lookback_matches_the_rollups() -> None:
@@ -41,7 +41,7 @@ def test_retention_cutoffs_and_expired_partitions() -> None:
         "raw/events/tenant=acme/other/",
     ]
     assert expired_partitions(prefixes, events) == prefixes[:1]
-    assert partition_day("responses/tenant=acme/dt=2026-02-30/") is None
+    assert partition_date("responses/tenant=acme/dt=2026-02-30/") is None
 
 
 def test_cursors_round_trip_and_stay_inside_the_tenant() -> None:

@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.rollup.exports import export_keys, export_rows, render_csv, render_parquet
-from touchpoint.rollup.inputs import InputWindow, input_windows, partition_date
+from touchpoint.rollup.inputs import InputWindow, input_windows
+from touchpoint.storage.lake import partition_date
 from touchpoint.storage.metrics import new_run_id, run_started_at, storage_breakdown_key
 
 DAY = date(2026, 3, 10)
