@@ -15,8 +15,9 @@ The history tables every window query reads (all with `person` stitched by today
 * `h_sessions(person, day, channel, platform, n)`: sessions started per person, day and the
   channel/platform of their first event;
 * `orders`: every distinct order (the digest rows carry no `products`; top products are of D);
-* `plan_hist(person, message_id, ts, event, event_id, prop_platform, followers)`: the tracking-plan
-  events windows count (registrations, loyalty, referrals, follower readings);
+* `plan_hist(person, message_id, ts, event, event_id, prop_platform, followers, location,
+  event_date, code)`: the tracking-plan events windows count (event registrations with the day
+  the event is held, loyalty, referral codes, follower readings), with their location;
 * `person_feedback(person, ts, feedback)`: every feedback signal mapped to [0, 1];
 * `tracked(event)`: event names the tenant has tracked.
 
@@ -24,6 +25,8 @@ Rows of days before `raw_from` come from digests, rows of `raw_from` and later f
 events. A digest keeps the person as stitched on its day and is re-stitched when read, so an
 anonymous id linked later counts as its user. One thing a digest cannot redo: two sessions of an
 anonymous id and of its user that would merge only under a link learned after the day stay two.
+
+Digests written before a column was added to a table lack it: it reads as NULL.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ DIGEST_TABLES: dict[str, str] = {
     ),
     "plan_rows": (
         "person VARCHAR, message_id VARCHAR, ts TIMESTAMP, event VARCHAR, event_id VARCHAR, "
-        "prop_platform VARCHAR, followers DOUBLE"
+        "prop_platform VARCHAR, followers DOUBLE, location VARCHAR, event_date DATE, code VARCHAR"
     ),
     "feedback_rows": "person VARCHAR, ts TIMESTAMP, feedback DOUBLE",
     "tracked": "event VARCHAR",
@@ -56,8 +59,8 @@ DIGEST_TABLES: dict[str, str] = {
 HISTORY_PLAN_EVENTS: tuple[str, ...] = (
     "Event Registered",
     "Loyalty Program Joined",
-    "Points Earned",
-    "Reward Redeemed",
+    "Loyalty Points Earned",
+    "Loyalty Reward Redeemed",
     "Referral Sent",
     "Referral Converted",
     "Follower Count Reported",
@@ -74,6 +77,8 @@ _CALENDAR_FORWARD = 2
 
 _DAY_COLUMNS = "day, last_ts, channels, kinds, cp"
 _SESSION_COLUMNS = "day, channel, platform, n"
+_PLAN_COLUMNS = "message_id, ts, event, event_id, prop_platform, followers, location, event_date, code"
+_PLAN_COLUMNS_RAW = f"person, {_PLAN_COLUMNS}"
 
 # Activity is first reduced to its distinct (person, day, channel, platform, kind) combinations
 # with their last time (a few per person-day), then folded into one row per person-day.
@@ -119,11 +124,16 @@ def _digest_files(inputs: Mapping[date, Path], table: str, first: date | None = 
 
 
 def _load_digest(ctx: EngineContext, table: str, files: list[str]) -> None:
-    """Create `d_<table>` from the digest files (empty with the right columns when there are none)."""
+    """Create `d_<table>` from the digest files (empty with the right columns when there are none).
+
+    Columns an older digest lacks are added as NULL.
+    """
+    ctx.con.execute(f"CREATE TABLE d_{table} ({DIGEST_TABLES[table]})")
     if files:
-        ctx.con.execute(f"CREATE TABLE d_{table} AS SELECT * FROM read_parquet($files)", {"files": files})  # noqa: S608
-    else:
-        ctx.con.execute(f"CREATE TABLE d_{table} ({DIGEST_TABLES[table]})")
+        ctx.con.execute(
+            f"INSERT INTO d_{table} BY NAME SELECT * FROM read_parquet($files, union_by_name = true)",  # noqa: S608
+            {"files": files},
+        )
 
 
 def _calendar(ctx: EngineContext) -> None:
@@ -186,10 +196,10 @@ def build_history(ctx: EngineContext, digests: Mapping[date, Path], raw_from: da
     ctx.execute("ALTER TABLE orders_all RENAME TO orders")
     ctx.execute(
         f"""CREATE TABLE plan_hist AS
-        SELECT person, message_id, ts, event, event_id, prop_platform, followers FROM plan_ev
+        SELECT {_PLAN_COLUMNS_RAW} FROM plan_ev
         WHERE list_contains($history_events, event) AND ts >= $raw_start AND ts < $d_end
         UNION ALL
-        {_stitched("plan_rows", "message_id, ts, event, event_id, prop_platform, followers")}""",  # noqa: S608
+        {_stitched("plan_rows", _PLAN_COLUMNS)}""",  # noqa: S608
         history_events=list(HISTORY_PLAN_EVENTS),
         **params,
     )
@@ -216,10 +226,7 @@ _DIGEST_QUERIES: dict[str, str] = {
     "order_rows": (
         "SELECT order_key, person, ts, revenue, channel, location FROM orders WHERE ts >= $ds AND ts < $de"
     ),
-    "plan_rows": (
-        "SELECT person, message_id, ts, event, event_id, prop_platform, followers FROM plan_hist "
-        "WHERE ts >= $ds AND ts < $de"
-    ),
+    "plan_rows": f"SELECT {_PLAN_COLUMNS_RAW} FROM plan_hist WHERE ts >= $ds AND ts < $de",  # noqa: S608
     "feedback_rows": "SELECT person, ts, feedback FROM person_feedback WHERE ts >= $ds AND ts < $de",
     "tracked": (
         "SELECT DISTINCT event FROM ev WHERE type = 'track' AND event IS NOT NULL AND ts >= $ds AND ts < $de"

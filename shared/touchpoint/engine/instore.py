@@ -1,26 +1,42 @@
 """In store: foot traffic, store conversion, loyalty, in-store events, staff, products, referrals.
 
-Breakdown: `location` (and `kind` for `staff_interactions`).
+Breakdown: `location` for every metric (the event's `location_id`; an event without one adds to
+the total only), and `kind` for `staff_interactions`.
 
 Rules where METRICS.md leaves details open:
 
 * `foot_traffic` of a store on D: the sum of its `Foot Traffic Counted` `count`s when it sent at
   least one counter reading for D ("has counters"), else its count of `Store Visited`. A reading
-  belongs to the day of its `period_start` (its event time when absent); readings repeated for
-  the same store and period count once (the latest received wins). `extra["source"]` says
-  `counters` or `visits` per store. Events without a location add to the total only.
+  belongs to the day of its `period_start` (its event time when absent). There is one reading per
+  (location, `sensor_id`, `period_start`, `period_end`): a re-sent reading of the same sensor and
+  period replaces the earlier one (the latest received wins; then the latest event time, then the
+  greatest messageId), readings of different sensors (doors) add up. Readings without a
+  `sensor_id` are treated as coming from one sensor of their store (so they replace each other
+  per period, and add to the readings that name a sensor); readings without a `period_start`
+  cannot be repeats and all count. `extra["source"]` says `counters` or `visits` per store.
 * `store_conversion_rate`: orders whose location is the store / the store's foot traffic; the
   total is orders at stores with foot traffic / their foot traffic. Clamped to [0, 1] (raw numbers
   in `extra`).
-* `redemption_rate` = points redeemed / points earned on D, clamped to [0, 1] (a day may redeem
-  points earned earlier; raw sums in `extra`).
-* `active_loyalty_members`: people with any loyalty event (joined, earned, redeemed) in D-29..D.
-* `event_attendance_rate`: the events "held on D" are the `event_id`s with an `Event Attended` on
-  D; rate = distinct attendees / distinct registrants (`Event Registered` for those ids up to the
-  end of D, within the inputs' 120-day activity horizon), over events that had registrations,
-  clamped to [0, 1]. The location of an event is that of its attendance events.
-* `referral_conversion_rate` = `Referral Converted` / `Referral Sent` over D-29..D (conversions
-  lag the sending, a single day would be mostly empty), clamped to [0, 1].
+* Loyalty events are `Loyalty Program Joined`, `Loyalty Points Earned` and `Loyalty Reward
+  Redeemed` (the tracking plan's names). `redemption_rate` = points redeemed / points earned on
+  D, clamped to [0, 1] (a day may redeem points earned earlier; raw sums in `extra`).
+* `active_loyalty_members`: people with any loyalty event in D-29..D (per location: with one
+  at that store).
+* `event_attendance_rate`: an attendance (`Event Attended`) belongs to its `event_date`, else to
+  the tenant-local day of its time. The events held on D are those with a registration (`Event
+  Registered`, up to the end of D, within the 120-day history) whose `event_date` is D, plus those
+  with an attendance on D and a registration without a date. Per event held on D: registrants =
+  distinct people registered for it with `event_date` D or no date, attendees = distinct people
+  with an attendance of it on D (0 when nobody came). The rate sums both over the events held on
+  D (an event without registrants has no rate) and is clamped to [0, 1]; `extra` carries
+  `attended`, `registered` and `events`. An event's location: that of its attendances, else of
+  its registrations. A dated attendance is read from D-1 to the end of D+1 (the raw events a run
+  always reads).
+* `referral_conversion_rate`: of the distinct `code`s with a `Referral Sent` in D-29..D, the
+  share with a `Referral Converted` of the same code up to the end of D (exact match of the
+  trimmed code). A code's location is that of its sending (the smallest if it was sent at
+  several). `extra`: `codes_sent_30d`, `codes_converted_30d`. Sends without a code count in
+  `referrals_sent` only.
 """
 
 from __future__ import annotations
@@ -31,7 +47,11 @@ from typing import Any
 from touchpoint.engine.context import EngineContext, fraction
 from touchpoint.models.metrics import MetricPoint
 
-LOYALTY_EVENTS: tuple[str, ...] = ("Loyalty Program Joined", "Points Earned", "Reward Redeemed")
+LOYALTY_EVENTS: tuple[str, ...] = (
+    "Loyalty Program Joined",
+    "Loyalty Points Earned",
+    "Loyalty Reward Redeemed",
+)
 _LOCATION = (("location", "location"),)
 _FOOT_TRAFFIC = """
 WITH readings AS (
@@ -39,7 +59,10 @@ WITH readings AS (
     FROM plan_ev
     WHERE event = 'Foot Traffic Counted' AND counted IS NOT NULL
     QUALIFY period_start IS NULL
-        OR row_number() OVER (PARTITION BY location, period_start, period_end ORDER BY rcv DESC NULLS LAST, ts DESC) = 1
+        OR row_number() OVER (
+            PARTITION BY location, sensor_id, period_start, period_end
+            ORDER BY rcv DESC NULLS LAST, ts DESC, message_id DESC NULLS LAST
+        ) = 1
 ), counters AS (
     SELECT location, sum(counted) AS n FROM readings WHERE read_at >= $d_start AND read_at < $d_end GROUP BY location
 ), visits AS (
@@ -59,16 +82,39 @@ ORDER BY l.location NULLS FIRST
 _ATTENDANCE = """
 WITH att AS (
     SELECT event_id, coalesce(person, message_id) AS who, location FROM plan_ev
-    WHERE event = 'Event Attended' AND event_id IS NOT NULL AND ts >= $d_start AND ts < $d_end
-), held AS (
-    SELECT event_id, min(location) AS location, count(DISTINCT who) AS attended FROM att GROUP BY event_id
+    WHERE event = 'Event Attended' AND event_id IS NOT NULL AND (
+        (event_date = $d_day AND ts >= $around_start AND ts < $around_end)
+        OR (event_date IS NULL AND ts >= $d_start AND ts < $d_end))
 ), reg AS (
-    SELECT event_id, count(DISTINCT coalesce(person, message_id)) AS registered FROM plan_hist
-    WHERE event = 'Event Registered' AND ts < $d_end
-        AND event_id IN (SELECT event_id FROM held)
+    SELECT event_id, coalesce(person, message_id) AS who, location, event_date FROM plan_hist
+    WHERE event = 'Event Registered' AND event_id IS NOT NULL AND ts < $d_end
+), held AS (
+    SELECT event_id FROM reg WHERE event_date = $d_day
+    UNION
+    SELECT event_id FROM att WHERE event_id IN (SELECT event_id FROM reg WHERE event_date IS NULL)
+), registered AS (
+    SELECT event_id, count(DISTINCT who) AS n, min(location) AS location FROM reg
+    WHERE event_id IN (SELECT event_id FROM held) AND (event_date = $d_day OR event_date IS NULL)
     GROUP BY event_id
+), attended AS (
+    SELECT event_id, count(DISTINCT who) AS n, min(location) AS location FROM att GROUP BY event_id
 )
-SELECT h.location, h.attended, r.registered FROM held AS h JOIN reg AS r USING (event_id)
+SELECT coalesce(a.location, r.location) AS location, coalesce(a.n, 0) AS attended, r.n AS registered
+FROM registered AS r LEFT JOIN attended AS a USING (event_id)
+WHERE r.n > 0
+ORDER BY r.event_id
+"""
+
+_REFERRAL_CODES = """
+WITH sent AS (
+    SELECT code, min(location) AS location FROM plan_hist
+    WHERE event = 'Referral Sent' AND code IS NOT NULL AND ts >= $w30_start AND ts < $d_end
+    GROUP BY code
+), converted AS (
+    SELECT DISTINCT code FROM plan_hist
+    WHERE event = 'Referral Converted' AND code IS NOT NULL AND ts < $d_end
+)
+SELECT s.location, c.code IS NOT NULL AS converted FROM sent AS s LEFT JOIN converted AS c USING (code)
 """
 
 
@@ -119,15 +165,15 @@ def _loyalty(ctx: EngineContext) -> list[MetricPoint]:
     )
     aggs = {
         "signups": "count(*) FILTER (WHERE event = 'Loyalty Program Joined')",
-        "earned": "coalesce(sum(points) FILTER (WHERE event = 'Points Earned'), 0)",
-        "redeemed": "coalesce(sum(points) FILTER (WHERE event = 'Reward Redeemed'), 0)",
+        "earned": "coalesce(sum(points) FILTER (WHERE event = 'Loyalty Points Earned'), 0)",
+        "redeemed": "coalesce(sum(points) FILTER (WHERE event = 'Loyalty Reward Redeemed'), 0)",
     }
     groups = ctx.grouped(source, _LOCATION, aggs, loyalty=list(LOYALTY_EVENTS))
     total = groups[0]
     emit = {
         "loyalty_signups": ("signups", _count_rule(ctx, total.num("signups"), ["Loyalty Program Joined"])),
-        "points_earned": ("earned", _count_rule(ctx, total.num("earned"), ["Points Earned"])),
-        "points_redeemed": ("redeemed", _count_rule(ctx, total.num("redeemed"), ["Reward Redeemed"])),
+        "points_earned": ("earned", _count_rule(ctx, total.num("earned"), ["Loyalty Points Earned"])),
+        "points_redeemed": ("redeemed", _count_rule(ctx, total.num("redeemed"), ["Loyalty Reward Redeemed"])),
     }
     points: list[MetricPoint] = []
     for g in groups:
@@ -138,19 +184,26 @@ def _loyalty(ctx: EngineContext) -> list[MetricPoint]:
         if rate is not None:
             extra = {"points_redeemed": g.num("redeemed"), "points_earned": g.num("earned")}
             points.append(ctx.point("redemption_rate", rate, g.breakdown, extra))
-    members = ctx.scalar(
-        "SELECT count(DISTINCT person) FROM plan_hist WHERE list_contains($loyalty, event) "
+    members = ctx.grouped(
+        "SELECT person, location FROM plan_hist WHERE list_contains($loyalty, event) "
         "AND ts >= $w30_start AND ts < $d_end",
+        _LOCATION,
+        {"n": "count(DISTINCT person)"},
         loyalty=list(LOYALTY_EVENTS),
     )
-    if _count_rule(ctx, float(members or 0), list(LOYALTY_EVENTS)):
-        points.append(ctx.point("active_loyalty_members", float(members or 0)))
+    if _count_rule(ctx, members[0].num("n"), list(LOYALTY_EVENTS)):
+        points += [
+            ctx.point("active_loyalty_members", g.num("n"), g.breakdown)
+            for g in members
+            if g.num("n") > 0 or not g.breakdown
+        ]
     return points
 
 
 def _attendance(ctx: EngineContext) -> list[MetricPoint]:
     by_location: dict[str | None, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for location, attended, registered in ctx.rows(_ATTENDANCE):
+    around = {"around_start": ctx.window.start(-1), "around_end": ctx.window.end(1)}
+    for location, attended, registered in ctx.rows(_ATTENDANCE, **around):
         for key in (None, location) if location is not None else (None,):
             acc = by_location[key]
             acc[0] += attended
@@ -187,14 +240,14 @@ def _simple_counts(ctx: EngineContext) -> list[MetricPoint]:
         points += [
             ctx.point(metric, g.num("n"), g.breakdown) for g in groups if g.num("n") > 0 or not g.breakdown
         ]
-    sent, converted = ctx.rows(
-        "SELECT count(*) FILTER (WHERE event = 'Referral Sent'), count(*) FILTER (WHERE event = 'Referral Converted') "
-        "FROM plan_hist WHERE ts >= $w30_start AND ts < $d_end"
-    )[0]
-    rate = fraction(float(converted), float(sent))
-    if rate is not None:
-        extra = {"sent_30d": int(sent), "converted_30d": int(converted)}
-        points.append(ctx.point("referral_conversion_rate", rate, None, extra))
+    codes = ctx.grouped(
+        _REFERRAL_CODES, _LOCATION, {"sent": "count(*)", "converted": "count(*) FILTER (WHERE converted)"}
+    )
+    for g in codes:
+        rate = fraction(g.num("converted"), g.num("sent"))
+        if rate is not None:
+            extra = {"codes_sent_30d": int(g.num("sent")), "codes_converted_30d": int(g.num("converted"))}
+            points.append(ctx.point("referral_conversion_rate", rate, g.breakdown, extra))
     return points
 
 

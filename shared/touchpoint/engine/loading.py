@@ -28,6 +28,20 @@ Derived fields (lower-cased where they are breakdown values):
   `sessions`).
 * `revenue` of an `Order Completed`: `properties.revenue`, else `properties.total`, else the sum
   of `price x quantity` (quantity 1 when missing) over `products[]`, else 0.
+* `sensor_id` (door counter of a `Foot Traffic Counted`), `event_date` (tenant-local day an
+  in-store event is held, `YYYY-MM-DD`), `code` (referral code).
+
+Numbers (the accepted ranges are `touchpoint.models.limits`, shared with ingest): a value the
+metrics cannot use is treated as absent and counted in the row's `skipped`, so one bad value in
+the lake never fails a tenant-day. Unusable means not a JSON number (a string such as "12.5", a
+boolean, an object), NaN or infinite, a literal too large for a double (400 digits), or out of
+range: money (`revenue`, `total`, product `price`) beyond +-MAX_MONEY; `count`, `points` and
+`followers` not a whole number in MIN_COUNT..MAX_COUNT; product `quantity` outside
+MIN_COUNT..MAX_COUNT; `rating` outside MIN_RATING..MAX_RATING; an `event_date` that is not a
+`YYYY-MM-DD` date. A product line with an unusable price or quantity is dropped from `products`
+(and from the revenue fallback); an unusable `revenue` falls back to `total`, then the products.
+Only the numbers of the events whose metrics read them are checked (`count` of Foot Traffic
+Counted, `points` of the loyalty events, ...).
 """
 
 from __future__ import annotations
@@ -36,6 +50,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from touchpoint.models.limits import MAX_COUNT, MAX_MONEY, MAX_RATING, MIN_COUNT, MIN_RATING
+
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
 
@@ -43,12 +59,17 @@ _CONTEXT_TYPE = (
     "STRUCT(channel VARCHAR, location_id VARCHAR, campaign STRUCT(source VARCHAR), "
     "page STRUCT(referrer VARCHAR, url VARCHAR), device STRUCT(type VARCHAR), os STRUCT(name VARCHAR))"
 )
+# Numbers are read as JSON so that a string ("12.5"), a boolean or an object where a number is
+# expected can be told from a number (see `_money`, `_count`).
 _PROPERTIES_TYPE = (
-    "STRUCT(channel VARCHAR, location_id VARCHAR, revenue VARCHAR, total VARCHAR, order_id VARCHAR, "
-    "products STRUCT(product_id VARCHAR, sku VARCHAR, name VARCHAR, price VARCHAR, quantity VARCHAR)[], "
-    "platform VARCHAR, count VARCHAR, period_start VARCHAR, period_end VARCHAR, points VARCHAR, "
-    "event_id VARCHAR, kind VARCHAR, code VARCHAR, rating VARCHAR, followers VARCHAR, product_id VARCHAR)"
+    "STRUCT(channel VARCHAR, location_id VARCHAR, revenue JSON, total JSON, order_id VARCHAR, "
+    "products STRUCT(product_id VARCHAR, sku VARCHAR, name VARCHAR, price JSON, quantity JSON)[], "
+    "platform VARCHAR, count JSON, period_start VARCHAR, period_end VARCHAR, sensor_id VARCHAR, points JSON, "
+    "event_id VARCHAR, event_date VARCHAR, kind VARCHAR, code VARCHAR, rating JSON, followers JSON, "
+    "product_id VARCHAR)"
 )
+#: The type of `ev.products`: product lines with usable numbers only.
+PRODUCTS_TYPE = "STRUCT(product_id VARCHAR, sku VARCHAR, name VARCHAR, price DOUBLE, quantity DOUBLE)[]"
 
 #: The explicit column spec of event lines (only what the metrics read is parsed).
 EVENT_COLUMNS: dict[str, str] = {
@@ -96,6 +117,68 @@ def _ident(expr: str) -> str:
     return f"nullif(trim({expr}), '')"
 
 
+def _number(expr: str, low: float, high: float, *, whole: bool = False) -> str:
+    """SQL: the JSON value `expr` as a DOUBLE when it is a JSON number in [low, high], else NULL.
+
+    A string, boolean, object, NaN, infinity (or a literal too large for a double) gives NULL;
+    with `whole`, so does a number with a fraction.
+    """
+    value = f"TRY_CAST({expr} AS DOUBLE)"
+    whole_sql = f" AND {value} = floor({value})" if whole else ""
+    return (
+        f"CASE WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite({value}) "
+        f"AND {value} BETWEEN {low!r} AND {high!r}{whole_sql} THEN {value} END"
+    )
+
+
+def _money(expr: str) -> str:
+    """SQL: a money amount (`limits.MAX_MONEY`), NULL when unusable."""
+    return _number(expr, -MAX_MONEY, MAX_MONEY)
+
+
+def _count(expr: str) -> str:
+    """SQL: a count or points (`limits.MIN_COUNT..MAX_COUNT`, whole), NULL when unusable."""
+    return _number(expr, float(MIN_COUNT), float(MAX_COUNT), whole=True)
+
+
+def _bad(expr: str, usable: str) -> str:
+    """SQL: 1 when the JSON value `expr` is present but `usable` (its cleaned form) is NULL, else 0."""
+    return f"CASE WHEN {expr} IS NOT NULL AND {usable} IS NULL THEN 1 ELSE 0 END"
+
+
+def _is_date(expr: str) -> str:
+    return f"regexp_full_match({expr}, '\\d{{4}}-\\d{{2}}-\\d{{2}}')"
+
+
+_PRICE = _money("p.price")
+_QUANTITY = _number("p.quantity", float(MIN_COUNT), float(MAX_COUNT))
+_LINE_OK = f"(p.price IS NULL OR {_PRICE} IS NOT NULL) AND (p.quantity IS NULL OR {_QUANTITY} IS NOT NULL)"
+_PRODUCTS = (
+    f"list_transform(list_filter(properties.products, lambda p: {_LINE_OK}), lambda p: {{"
+    "'product_id': p.product_id, 'sku': p.sku, 'name': p.name, "
+    f"'price': {_PRICE}, 'quantity': {_QUANTITY}}})"
+)
+_LOYALTY = "('Loyalty Program Joined', 'Loyalty Points Earned', 'Loyalty Reward Redeemed')"
+# Per event: how many of the numbers the metrics read were present but unusable (`skipped`).
+_SKIPPED = " + ".join(
+    [
+        f"CASE WHEN event = 'Order Completed' THEN {_bad('properties.revenue', _money('properties.revenue'))}"
+        f" + {_bad('properties.total', _money('properties.total'))}"
+        f" + coalesce(len(list_filter(properties.products, lambda p: NOT ({_LINE_OK}))), 0) ELSE 0 END",
+        f"CASE WHEN event = 'Foot Traffic Counted' THEN {_bad('properties.count', _count('properties.count'))} "
+        "ELSE 0 END",
+        f"CASE WHEN event IN {_LOYALTY} THEN {_bad('properties.points', _count('properties.points'))} ELSE 0 END",
+        f"CASE WHEN event = 'Review Posted' THEN "
+        f"{_bad('properties.rating', _number('properties.rating', MIN_RATING, MAX_RATING))} ELSE 0 END",
+        f"CASE WHEN event = 'Follower Count Reported' THEN "
+        f"{_bad('properties.followers', _count('properties.followers'))} ELSE 0 END",
+        f"CASE WHEN event IN ('Event Registered', 'Event Attended') AND {_text('properties.event_date')} "
+        f"IS NOT NULL AND TRY_CAST(CASE WHEN {_is_date('properties.event_date')} THEN properties.event_date END "
+        "AS DATE) IS NULL THEN 1 ELSE 0 END",
+    ]
+)
+
+
 _EVENT_SELECT = f"""
 SELECT
     message_id, type, event, user_id, anon_id, previous_id, ts, rcv,
@@ -111,21 +194,23 @@ SELECT
     lower({_text("properties.channel")}) AS prop_channel,
     {_text("properties.kind")} AS kind,
     {_text("properties.order_id")} AS order_id,
-    CASE WHEN event = 'Order Completed' THEN properties.products END AS products,
+    CASE WHEN event = 'Order Completed' THEN {_PRODUCTS} END AS products,
     CASE WHEN event = 'Order Completed' THEN coalesce(
-        TRY_CAST(properties.revenue AS DOUBLE), TRY_CAST(properties.total AS DOUBLE),
-        list_sum(list_transform(properties.products,
-            lambda p: TRY_CAST(p.price AS DOUBLE) * coalesce(TRY_CAST(p.quantity AS DOUBLE), 1.0))),
+        {_money("properties.revenue")}, {_money("properties.total")},
+        list_sum(list_transform({_PRODUCTS}, lambda p: p.price * coalesce(p.quantity, 1.0))),
         0.0) END AS revenue,
-    TRY_CAST(properties.count AS DOUBLE) AS counted,
+    CASE WHEN event = 'Foot Traffic Counted' THEN {_count("properties.count")} END AS counted,
     {_utc("properties.period_start")} AS period_start,
     {_utc("properties.period_end")} AS period_end,
-    TRY_CAST(properties.points AS DOUBLE) AS points,
+    {_ident("properties.sensor_id")} AS sensor_id,
+    CASE WHEN event IN {_LOYALTY} THEN {_count("properties.points")} END AS points,
     {_text("properties.event_id")} AS event_id,
-    TRY_CAST(properties.rating AS DOUBLE) AS rating,
-    TRY_CAST(properties.followers AS DOUBLE) AS followers,
+    TRY_CAST(CASE WHEN {_is_date("properties.event_date")} THEN properties.event_date END AS DATE) AS event_date,
+    CASE WHEN event = 'Review Posted' THEN {_number("properties.rating", MIN_RATING, MAX_RATING)} END AS rating,
+    CASE WHEN event = 'Follower Count Reported' THEN {_count("properties.followers")} END AS followers,
     {_text("properties.product_id")} AS product_id,
-    {_text("properties.code")} AS code
+    {_ident("properties.code")} AS code,
+    {_SKIPPED} AS skipped
 FROM (
     SELECT *,
         CASE
@@ -155,15 +240,16 @@ WHERE ts IS NOT NULL AND ts < $horizon_end
          OR (user_id IS NOT NULL AND anon_id IS NOT NULL))
 """  # noqa: S608 - composed from constants; every value is a bound parameter
 
-_EMPTY_EVENTS = """
+_EMPTY_EVENTS = f"""
 CREATE TABLE ev (
     message_id VARCHAR, type VARCHAR, event VARCHAR, user_id VARCHAR, anon_id VARCHAR,
     previous_id VARCHAR, ts TIMESTAMP, rcv TIMESTAMP, channel VARCHAR, platform VARCHAR,
     location VARCHAR, campaign_source VARCHAR, referrer VARCHAR, page_url VARCHAR,
     prop_platform VARCHAR, prop_channel VARCHAR, kind VARCHAR, order_id VARCHAR,
-    products STRUCT(product_id VARCHAR, sku VARCHAR, name VARCHAR, price VARCHAR, quantity VARCHAR)[],
-    revenue DOUBLE, counted DOUBLE, period_start TIMESTAMP, period_end TIMESTAMP, points DOUBLE,
-    event_id VARCHAR, rating DOUBLE, followers DOUBLE, product_id VARCHAR, code VARCHAR
+    products {PRODUCTS_TYPE},
+    revenue DOUBLE, counted DOUBLE, period_start TIMESTAMP, period_end TIMESTAMP, sensor_id VARCHAR,
+    points DOUBLE, event_id VARCHAR, event_date DATE, rating DOUBLE, followers DOUBLE, product_id VARCHAR,
+    code VARCHAR, skipped INTEGER
 )
 """
 
@@ -231,7 +317,8 @@ def load_events(
                         PARTITION BY message_id
                         ORDER BY rcv NULLS LAST, ts,
                             hash(type, event, user_id, anon_id, previous_id, channel, platform, location,
-                                revenue, counted, points, event_id, rating, followers, product_id, code, kind),
+                                revenue, counted, sensor_id, points, event_id, event_date, rating, followers, product_id,
+                                code, kind),
                             rowid
                     ) AS rn
                 FROM ev
@@ -260,3 +347,9 @@ def load_responses(con: DuckDBPyConnection, files: list[Path], responses_end: da
         f"CREATE TABLE resp_raw AS {_RESPONSE_SELECT}",
         {"files": _paths(files), "columns": RESPONSE_COLUMNS, "responses_end": responses_end},
     )
+
+
+def skipped_values(con: DuckDBPyConnection) -> int:
+    """How many numbers of the loaded events were unusable and skipped (see module doc)."""
+    row = con.execute("SELECT coalesce(sum(skipped), 0) FROM ev").fetchone()
+    return int(row[0]) if row else 0

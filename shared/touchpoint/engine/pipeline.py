@@ -12,6 +12,7 @@ load events (`ev`) and responses (`resp_raw`) -> identity stitching (`idmap`, `e
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +29,7 @@ from touchpoint.engine.history import build_history, digest_days, write_digest
 from touchpoint.engine.identity import build_identity, build_plan_events
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.instore import compute_instore
-from touchpoint.engine.loading import load_events, load_responses, prune_old_events
+from touchpoint.engine.loading import load_events, load_responses, prune_old_events, skipped_values
 from touchpoint.engine.retention import compute_retention
 from touchpoint.engine.scoring import (
     build_day_scores,
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 #: Settings passed to `duckdb.connect(config=...)`, e.g. `{"threads": 1, "memory_limit": "1GB"}`.
 DuckDBConfig = Mapping[str, str | bool | int | float]
 
+_log = logging.getLogger(__name__)
+
 #: Activity older than this many days before D is not loaded (90-day score window at D-30).
 HORIZON_DAYS = 120
 
@@ -62,10 +65,16 @@ _GROUPS: tuple[Callable[[EngineContext], list[MetricPoint]], ...] = (
 
 @dataclass(frozen=True)
 class DayResult:
-    """Everything one run computes: the metric points and the per-person engagement scores."""
+    """Everything one run computes: the metric points and the per-person engagement scores.
+
+    `skipped_values`: numbers in the events read that the metrics could not use (a revenue of
+    1e300, a count of -5, a string where a number belongs; see `touchpoint.engine.loading`).
+    They were left out, the rest of the day is exact.
+    """
 
     points: list[MetricPoint]
     person_scores: dict[str, float]
+    skipped_values: int = 0
 
 
 def _connect(duckdb_config: DuckDBConfig | None) -> DuckDBPyConnection:
@@ -140,6 +149,9 @@ def _run(
     con = _connect(duckdb_config)
     try:
         ctx = _prepare(con, inputs, day, config)
+        skipped = skipped_values(con)
+        if skipped:
+            _log.warning("unusable values skipped", extra={"day": day.isoformat(), "skipped_values": skipped})
         if people_out is not None:
             write_person_scores(ctx, people_out)
         if digest_out is not None:
@@ -151,7 +163,7 @@ def _run(
                 points += group(ctx)
             points += _north_star(ctx, points)
             points.sort(key=_sort_key)
-        return DayResult(points=points, person_scores=person_scores(ctx))
+        return DayResult(points=points, person_scores=person_scores(ctx), skipped_values=skipped)
     finally:
         con.close()
 

@@ -7,8 +7,8 @@ arguments (including `seed`) always produce byte-identical files.
 What a generated day contains: people with a heavy-tailed activity level (70 % known `userId`s,
 the rest anonymous), sessions of page/screen views and track events (product, order, sign-up,
 social, support, loyalty, in-store events, staff, referrals and reviews), some known users
-logging in mid-session (events before the `identify` carry only the `anonymousId`), door-counter
-readings for half of the stores, a daily follower reading per social platform, a share of
+logging in mid-session (events before the `identify` carry only the `anonymousId`), hourly
+door-counter readings for half of the stores (two doors, `sensor_id`, at every fourth), a daily follower reading per social platform, a share of
 events duplicated into a second file, a few events with a far-off client clock, and survey
 responses (NPS, CSAT, CES, comments) with some resubmitted under the same `responseId`.
 """
@@ -47,8 +47,8 @@ _TRACK_MIX: tuple[tuple[str, float], ...] = (
     ("Account Followed", 0.4),
     ("Support Ticket Created", 0.5),
     ("Loyalty Program Joined", 0.2),
-    ("Points Earned", 1.2),
-    ("Reward Redeemed", 0.4),
+    ("Loyalty Points Earned", 1.2),
+    ("Loyalty Reward Redeemed", 0.4),
     ("Event Registered", 0.4),
     ("Event Attended", 0.2),
     ("Staff Interaction Logged", 1.0),
@@ -164,8 +164,8 @@ def _make_people(rng: random.Random, count: int, locations: int) -> list[_Person
     return people
 
 
-def _properties(rng: random.Random, name: str, person: _Person, order_ref: str) -> dict[str, Any]:
-    """Tracking-plan properties of one track event."""
+def _properties(rng: random.Random, name: str, person: _Person, order_ref: str, day: date) -> dict[str, Any]:
+    """Tracking-plan properties of one track event (`day`: the day being generated)."""
     if name == "Order Completed":
         products: list[dict[str, Any]] = []
         revenue = 0.0
@@ -183,10 +183,17 @@ def _properties(rng: random.Random, name: str, person: _Person, order_ref: str) 
         return {"platform": rng.choice(_SOCIAL_PLATFORMS)}
     if name == "Support Ticket Created":
         return {"channel": rng.choice(("email", "chat", "phone", "social", "in_store"))}
-    if name in ("Points Earned", "Reward Redeemed"):
-        return {"points": rng.choice((10, 20, 50, 100))}
+    if name in ("Loyalty Points Earned", "Loyalty Reward Redeemed"):
+        return {"points": rng.choice((10, 20, 50, 100)), "location_id": person.location}
     if name in ("Event Registered", "Event Attended"):
-        return {"event_id": f"ev-{rng.randrange(10):02d}", "location_id": person.location}
+        number = rng.randrange(10)
+        # registrations are for an event held today or in the next two days; attendance is today's
+        held = day + timedelta(days=number % 3 if name == "Event Registered" else 0)
+        return {
+            "event_id": f"ev-{number:02d}-{held.isoformat()}",
+            "location_id": person.location,
+            "event_date": held.isoformat(),
+        }
     if name == "Staff Interaction Logged":
         return {
             "kind": rng.choice(("consultation", "demo", "service")),
@@ -196,7 +203,7 @@ def _properties(rng: random.Random, name: str, person: _Person, order_ref: str) 
     if name == "Product Interacted":
         return {"product_id": rng.choice(_PRODUCTS), "location_id": person.location}
     if name in ("Referral Sent", "Referral Converted"):
-        return {"code": f"ref-{rng.randrange(5000):05d}"}
+        return {"code": f"ref-{rng.randrange(5000):05d}", "location_id": person.location}
     if name == "Review Posted":
         return {
             "rating": rng.choices((1, 2, 3, 4, 5), (1, 1, 2, 4, 6))[0],
@@ -226,6 +233,7 @@ def _context(person: _Person, rng: random.Random, first: bool) -> dict[str, Any]
 
 def _write_sessions(
     writer: _EventWriter,
+    day: date,
     rng: random.Random,
     people: list[_Person],
     events: int,
@@ -272,7 +280,7 @@ def _write_sessions(
             else:
                 event["type"] = "track"
                 event["event"] = name
-                props = _properties(rng, name, person, f"{writer.tag}-{writer.count:09d}")
+                props = _properties(rng, name, person, f"{writer.tag}-{writer.count:09d}", day)
                 if name == "Store Visited":
                     props["location_id"] = person.location
                 event["properties"] = props
@@ -284,25 +292,28 @@ def _write_sessions(
 
 
 def _write_system(writer: _EventWriter, rng: random.Random, start: datetime, locations: int) -> None:
-    for index in range(0, locations, 2):  # every other store has a door counter
+    for index in range(0, locations, 2):  # every other store has door counters, every fourth two doors
         location = f"store-{index:03d}"
+        sensors = ("door-1", "door-2") if index % 4 == 0 else ("door-1",)
         for hour in range(8, 22):
             begin = start + timedelta(hours=hour)
-            props = {
-                "location_id": location,
-                "count": rng.randint(5, 60),
-                "period_start": _iso(begin),
-                "period_end": _iso(begin + timedelta(hours=1)),
-            }
-            writer.write(
-                {
-                    "type": "track",
-                    "event": "Foot Traffic Counted",
-                    "anonymousId": f"counter-{location}",
-                    "properties": props,
-                },
-                begin + timedelta(hours=1),
-            )
+            for sensor in sensors:
+                props = {
+                    "location_id": location,
+                    "sensor_id": sensor,
+                    "count": rng.randint(5, 60),
+                    "period_start": _iso(begin),
+                    "period_end": _iso(begin + timedelta(hours=1)),
+                }
+                writer.write(
+                    {
+                        "type": "track",
+                        "event": "Foot Traffic Counted",
+                        "anonymousId": f"counter-{location}-{sensor}",
+                        "properties": props,
+                    },
+                    begin + timedelta(hours=1),
+                )
     for platform in _SOCIAL_PLATFORMS:
         writer.write(
             {
@@ -420,7 +431,7 @@ def generate_day(
     try:
         _write_system(writer, rng, start, locations)
         # Sessions start over the first 23 hours so that most of them end on the same day.
-        _write_sessions(writer, rng, crowd, events, start, max(span_s - 3600.0, 1.0))
+        _write_sessions(writer, day, rng, crowd, events, start, max(span_s - 3600.0, 1.0))
     finally:
         writer.close()
     response_path = out_dir / f"responses-{day.isoformat()}.jsonl.gz"

@@ -93,11 +93,11 @@ def test_loyalty(tmp_path: Path) -> None:
     lake.events(
         track("Loyalty Program Joined", t("10:00"), user="u1", props={"location_id": "store-1"}),
         track("Loyalty Program Joined", t("10:00"), user="u2"),
-        track("Points Earned", t("10:05"), user="u1", props={"points": 100, "location_id": "store-1"}),
-        track("Points Earned", t("10:05"), user="u3", props={"points": 50}),
-        track("Reward Redeemed", t("10:10"), user="u1", props={"points": 30, "location_id": "store-1"}),
-        track("Points Earned", ago(20), user="u4", props={"points": 10}),
-        track("Reward Redeemed", ago(40), user="u5", props={"points": 10}),  # outside D-29..D
+        track("Loyalty Points Earned", t("10:05"), user="u1", props={"points": 100, "location_id": "store-1"}),
+        track("Loyalty Points Earned", t("10:05"), user="u3", props={"points": 50}),
+        track("Loyalty Reward Redeemed", t("10:10"), user="u1", props={"points": 30, "location_id": "store-1"}),
+        track("Loyalty Points Earned", ago(20), user="u4", props={"points": 10}),
+        track("Loyalty Reward Redeemed", ago(40), user="u5", props={"points": 10}),  # outside D-29..D
     )
     result = lake.run()
     assert result.value("loyalty_signups") == 2

@@ -102,8 +102,8 @@ def rich_day(lake: Lake) -> None:
         ),
         order(t("15:10"), 30.0, user="u3", order_id="o-2", props={"location_id": "s1"}),
         track("Loyalty Program Joined", t("15:11"), user="u3", props={"location_id": "s1"}),
-        track("Points Earned", t("15:12"), user="u3", props={"points": 30, "location_id": "s1"}),
-        track("Reward Redeemed", t("15:13"), user="u3", props={"points": 10, "location_id": "s1"}),
+        track("Loyalty Points Earned", t("15:12"), user="u3", props={"points": 30, "location_id": "s1"}),
+        track("Loyalty Reward Redeemed", t("15:13"), user="u3", props={"points": 10, "location_id": "s1"}),
         track("Event Attended", t("18:00"), user="u3", props={"event_id": "e1", "location_id": "s1"}),
         track("Staff Interaction Logged", t("15:05"), user="u3", props={"kind": "demo", "location_id": "s1"}),
         track(
