@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.catalog import COMMENT_METRICS
 from chalicelib.queries import Period, single
 from touchpoint.engine.calendar import local_midnight_utc
+from touchpoint.models.inputs import query_date
 from touchpoint.models.surveys import StoredResponse
 from touchpoint.text.grouping import group_by_phrase
 from touchpoint.text.models import CommentAnalysis
@@ -102,19 +103,16 @@ def parse_comment_query(params: Mapping[str, list[str]]) -> CommentQuery:
         )
     day = single(params, "date")
     first_raw, last_raw = single(params, "from"), single(params, "to")
-    try:
-        if day is not None:
-            if first_raw or last_raw:
-                raise bad_request("give either date or from/to", field="date")
-            first = last = date.fromisoformat(day)
-            if metric == "nps_30d":
-                first = last - timedelta(days=29)
-        elif first_raw and last_raw:
-            first, last = date.fromisoformat(first_raw), date.fromisoformat(last_raw)
-        else:
-            raise bad_request("query parameter date (or from and to) is required", field="date")
-    except ValueError:
-        raise bad_request("dates must be given as YYYY-MM-DD", field="date") from None
+    if day is not None:
+        if first_raw or last_raw:
+            raise bad_request("give either date or from/to", field="date")
+        first = last = query_date(day, "date")
+        if metric == "nps_30d":
+            first = last - timedelta(days=29)
+    elif first_raw and last_raw:
+        first, last = query_date(first_raw, "from"), query_date(last_raw, "to")
+    else:
+        raise bad_request("query parameter date (or from and to) is required", field="date")
     if first > last:
         raise bad_request("from must not be after to", field="from")
     if (last - first).days + 1 > MAX_DAYS:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from touchpoint.models.inputs import query_date
 from touchpoint.rollup.catalog import BREAKDOWN_NAMES, METRIC_NAMES
 from touchpoint.storage.metrics import StoredPoint
 from touchpoint.web.errors import bad_request
@@ -43,11 +44,7 @@ def _required(params: Mapping[str, str], name: str) -> str:
 
 
 def _day(params: Mapping[str, str], name: str) -> date:
-    raw = _required(params, name)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a date as YYYY-MM-DD, got {raw!r}", field=name) from None
+    return query_date(_required(params, name), name)
 
 
 def parse_query(params: Mapping[str, str] | None) -> MetricsQuery:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from touchpoint.models.inputs import query_date
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.storage.metrics import StoredPoint
 from touchpoint.web.errors import bad_request
@@ -73,12 +74,7 @@ def single(params: Mapping[str, list[str]], name: str) -> str | None:
 
 def _day(params: Mapping[str, list[str]], name: str) -> date | None:
     raw = single(params, name)
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise bad_request(f"{name} must be a date as YYYY-MM-DD, got {raw!r}", field=name) from None
+    return None if raw is None else query_date(raw, name)
 
 
 def local_today(timezone: str, now: datetime | None = None) -> date:

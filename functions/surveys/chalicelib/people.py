@@ -25,6 +25,7 @@ from urllib.parse import unquote
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Response
 
+from touchpoint.models.inputs import query_int
 from touchpoint.observability import logger
 from touchpoint.privacy.erasure import PENDING, ErasureService
 from touchpoint.privacy.export import DEFAULT_PAGE_LINES, InvalidCursorError, export_person
@@ -81,12 +82,7 @@ def erase(runtime: Runtime, principal: Principal, person_id: str) -> Response:
 
 
 def _limit(params: Mapping[str, str]) -> int:
-    raw = params.get("limit")
-    if raw is None:
-        return DEFAULT_PAGE_LINES
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_EXPORT_LINES:
-        raise bad_request(f"limit must be a whole number from 1 to {MAX_EXPORT_LINES}", field="limit")
-    return int(raw)
+    return query_int(params.get("limit"), "limit", low=1, high=MAX_EXPORT_LINES, default=DEFAULT_PAGE_LINES)
 
 
 def export(

@@ -7,12 +7,13 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
+from touchpoint.models.inputs import query_instant, query_int
 from touchpoint.models.locations import LOCATION_ID_PATTERN
 from touchpoint.models.surveys import CHANNELS, Survey
 from touchpoint.storage.responses import Position, ResponseFilter
@@ -58,23 +59,6 @@ def query(request: Request) -> dict[str, str]:
     return dict(request.query_params or {})
 
 
-def _instant(raw: str, field: str, *, end: bool) -> datetime:
-    """`YYYY-MM-DD` (a whole UTC day; `to` includes it) or an ISO date-time with a time zone."""
-    try:
-        if len(raw) == 10:
-            day = date.fromisoformat(raw)
-            moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=UTC)
-            return moment
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(
-            f"{field} must be YYYY-MM-DD or an ISO 8601 date-time, got {raw!r}", field=field
-        ) from None
-    if moment.tzinfo is None:
-        raise bad_request(f"{field} needs a time zone (e.g. 'Z'), got {raw!r}", field=field)
-    return moment.astimezone(UTC)
-
-
 def response_filter(params: dict[str, str], survey: Survey, now: datetime) -> ResponseFilter:
     """The listing filter of `channel`, `location`, `from` and `to` (defaults: the survey's whole life)."""
     channel = params.get("channel") or None
@@ -85,8 +69,8 @@ def response_filter(params: dict[str, str], survey: Survey, now: datetime) -> Re
         raise bad_request(f"location is not a valid location id: {location!r}", field="location")
     # Without bounds: the survey's whole life, with an hour of slack for clocks that disagree.
     slack = timedelta(hours=1)
-    start = _instant(params["from"], "from", end=False) if params.get("from") else survey.created_at - slack
-    end = _instant(params["to"], "to", end=True) if params.get("to") else now + slack
+    start = query_instant(params["from"], "from") if params.get("from") else survey.created_at - slack
+    end = query_instant(params["to"], "to", end=True) if params.get("to") else now + slack
     start = max(start, survey.created_at - slack)
     if end <= start:
         raise bad_request("'to' must be after 'from'", field="to")
@@ -95,12 +79,7 @@ def response_filter(params: dict[str, str], survey: Survey, now: datetime) -> Re
 
 def page_limit(params: dict[str, str]) -> int:
     """`limit` (1-500, default 100)."""
-    raw = params.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise bad_request(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw!r}", field="limit")
-    return int(raw)
+    return query_int(params.get("limit"), "limit", low=1, high=MAX_LIMIT, default=DEFAULT_LIMIT)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from touchpoint.engine.catalog import METRIC_NAMES
+from touchpoint.models.inputs import DynamoNumber, SafeText
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}$"
 _RULE_ID_RE = re.compile(RULE_ID_PATTERN)
@@ -50,11 +51,11 @@ class AlertRuleInput(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule_id: str | None = Field(default=None, pattern=RULE_ID_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeText = Field(min_length=1, max_length=200)
     metric: str = Field(min_length=1, max_length=64)
     breakdown: dict[str, str] = Field(default_factory=dict, max_length=3)
     condition: Condition
-    threshold: float
+    threshold: DynamoNumber
     window_days: int = Field(default=1, ge=1, le=90)
     baseline_days: int = Field(default=28, ge=1, le=365)
     min_samples: int = Field(default=0, ge=0, le=100_000)
@@ -79,8 +80,6 @@ class AlertRuleInput(BaseModel):
 
     @model_validator(mode="after")
     def _sane_threshold(self) -> AlertRuleInput:
-        if self.threshold != self.threshold or abs(self.threshold) == float("inf"):
-            raise ValueError("threshold must be a finite number")
         if self.condition.relative and not 0 < self.threshold <= 1000:
             raise ValueError(f"{self.condition.value} takes a percentage threshold in (0, 1000]")
         return self

@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+
+from touchpoint.models.inputs import InputError, parse_url
 
 USER_AGENT = "Touchpoint-Alerts/1"
 TIMEOUT_S = 5.0
@@ -50,7 +51,10 @@ def check_webhook_url(url: str, *, allow_private: bool, resolve: Resolver = reso
     """
     if len(url) > 2048:
         raise UnsafeWebhookUrlError("the webhook URL is longer than 2048 characters")
-    parts = urlsplit(url)
+    try:
+        parts = parse_url(url)
+    except InputError as error:
+        raise UnsafeWebhookUrlError(error.message) from None
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
         raise UnsafeWebhookUrlError(f"the webhook URL must use {' or '.join(allowed)}")

@@ -3,7 +3,9 @@
 Every HTTP route of every function is registered through `route()`, which records the route's
 `Access` on the view (tests enumerate them for the authorization matrix), authenticates the
 caller before the view runs, turns `ApiError` into its JSON response and any other exception into
-a bare 500 without a stack trace. A storage fault (throttling, a 5xx answer, a timeout) answers
+a bare 500 without a stack trace. Input from outside is read by `touchpoint.models.inputs`: its
+`InputError` (and a query or path parameter holding a NUL or a lone surrogate, checked here for
+every route) answers 400 naming the parameter. A storage fault (throttling, a 5xx answer, a timeout) answers
 503 with `Retry-After` and a JSON body: any one while the key is looked up, a transient one
 raised by the view.
 """
@@ -19,6 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from chalice.app import Chalice, CORSConfig, Request, Response
 
+from touchpoint.models.inputs import InputError, text_problem
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import Access, Principal, authenticate, write_key_from_json
@@ -68,6 +71,19 @@ def _body_write_key(request: Request) -> Callable[[], str | None]:
     return read
 
 
+def check_parameters(request: Request | None, uri_params: dict[str, Any]) -> None:
+    """400 when a path or query parameter holds text no route can use (a NUL, a lone surrogate)."""
+    named: list[tuple[str, Any]] = list(uri_params.items())
+    query = request.query_params if request is not None else None
+    if query:
+        getlist = getattr(query, "getlist", None)
+        named += [(str(k), v) for k in query for v in (getlist(k) if getlist else [query[k]])]
+    for name, value in named:
+        problem = text_problem(str(name)) or text_problem(str(value))
+        if problem is not None:
+            raise InputError(f"parameter {name!r} {problem}", str(name))
+
+
 def current_principal(app: Chalice, access: Access) -> Principal | None:
     """Authenticate the current request for a route's access (None for public routes)."""
     if access.public:
@@ -113,7 +129,11 @@ def route(
         def handler(**params: Any) -> Response:
             try:
                 principal = current_principal(app, access)
+                check_parameters(app.current_request, params)
                 result = view(principal, **params)
+            except InputError as error:
+                invalid = ApiError(400, "invalid_input", error.message, field=error.field)
+                return on_error(invalid) if on_error is not None else error_response(invalid)
             except ApiError as error:
                 if error.status >= 500:
                     logger.warning("request failed", extra={"code": error.code, "status": error.status})
