@@ -29,6 +29,22 @@ class Aspect:
 
 
 @dataclass(frozen=True, slots=True)
+class WaitingRule:
+    """Implicit waiting complaints: a waiting word with a long enough wait or a persistence word."""
+
+    words: frozenset[str]
+    persistence: frozenset[str]
+    units: Mapping[str, float]
+    """Minutes per time unit ("hour" -> 60)."""
+    quantities: Mapping[str, float]
+    """Number words ("half" -> 0.5, "zwei" -> 2)."""
+    limiters: frozenset[str]
+    """Words before an amount that make the wait short ("only 5 minutes")."""
+    min_minutes: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
 class LanguageResources:
     """All word lists of one language, keyed by folded word."""
 
@@ -48,6 +64,13 @@ class LanguageResources:
     negators: frozenset[str]
     weak_negators: frozenset[str]
     negation_breakers: Mapping[str, frozenset[str]]
+    negation_transparent: frozenset[str]
+    """Words a negator reaches across without using up its reach ("never had a single issue")."""
+    correlative_negators: Mapping[str, str]
+    """A word that negates after its partner earlier in the clause ("weder ... noch")."""
+    contrast_cancellers: frozenset[str]
+    """Words that make a following contrast conjunction additive ("aber auch", "but also")."""
+    waiting: WaitingRule
     unnegatable: frozenset[str]
     intensifiers: Mapping[str, float]
     post_intensifiers: Mapping[str, float]
@@ -176,6 +199,16 @@ def load_resources(language: Language) -> LanguageResources:
 
     mods = _json(language, "modifiers.json")
     aspects_data = _json(language, "aspects.json")
+    wait = mods["waiting"]
+    waiting = WaitingRule(
+        words=_folded_set(wait["words"]),
+        persistence=_folded_set(wait["persistence"]),
+        units=_folded_map(wait["units"]),
+        quantities=_folded_map(wait["quantities"]),
+        limiters=_folded_set(wait["limiters"]),
+        min_minutes=float(wait["min_minutes"]),
+        value=float(wait["value"]),
+    )
     aspects = tuple(
         Aspect(name=name, cues=_folded_set(spec["cues"]), scores=_folded_map(spec["scores"]))
         for name, spec in aspects_data["aspects"].items()
@@ -198,6 +231,7 @@ def load_resources(language: Language) -> LanguageResources:
             *concessive_prepositions,
             *irrealis,
             *resolvers,
+            *waiting.persistence,
         )
         if " " in w
     }
@@ -242,6 +276,10 @@ def load_resources(language: Language) -> LanguageResources:
         negators=negators,
         weak_negators=weak_negators,
         negation_breakers={fold(k): _folded_set(v) for k, v in mods["negation_breakers"].items()},
+        negation_transparent=_folded_set(mods["negation_transparent"]),
+        correlative_negators={fold(k): fold(v) for k, v in mods["correlative_negators"].items()},
+        contrast_cancellers=_folded_set(mods["contrast_cancellers"]),
+        waiting=waiting,
         unnegatable=_folded_set(mods["unnegatable"]),
         intensifiers=intensifiers,
         post_intensifiers=post_intensifiers,

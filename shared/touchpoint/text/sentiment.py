@@ -3,8 +3,12 @@
 Each sentiment-bearing token gets its lexicon score, adjusted by the words around it: negators
 ("nicht gut", "not good"; a trailing German "nicht" looks back), intensifiers and diminishers,
 "zu"/"too" before an adjective, aspect-dependent adjectives ("lange Wartezeit"), emphasis by
-capitals or repeated letters. Clauses are weighted: after a contrast ("aber", "but") 1.5, before it
-0.5; concessive ("obwohl", "although") and wishful clauses ("wäre schön") count less.
+capitals or repeated letters, implicit waiting complaints ("25 Minuten gewartet", "still waiting").
+Emoji keep their polarity whatever precedes them. Clauses are weighted: after a contrast ("aber",
+"but", "jedoch", "however") 1.5, before it 0.5 (0.25 when the clause after carries sentiment);
+"aber auch" / "but also" adds rather than contrasts; concessive ("obwohl", "although") and wishful
+clauses ("wäre schön") count less; an elliptic "others not" / "andere nicht" negates the clause
+before it.
 Exclamation marks amplify their sentence. The sum is squashed into [-1, 1].
 """
 
@@ -34,10 +38,13 @@ _EMPHASIS = 1.25
 _EXCLAMATION = 0.15
 _MAX_EXCLAMATIONS = 3
 _BEFORE_CONTRAST = 0.5
+_BEFORE_DECIDED_CONTRAST = 0.25  # when the clause after the contrast carries sentiment itself
 _AFTER_CONTRAST = 1.5
 _CONCESSIVE = 0.5
 _IRREALIS = 0.2
 _NEGATION_REACH = 3
+_NEGATION_SCAN = 6  # tokens looked at, counting words the negator reaches across ("a single")
+_ELLIPSIS_WORDS = 3  # at most this many words in an elliptic negated clause ("others not")
 _POSTPOSED_REACH = 4
 _INTENSIFIER_REACH = 2
 _PREPOSITION_REACH = 3
@@ -55,6 +62,14 @@ class _Clause:
     contrast: bool = False
     concessive: bool = False
     irrealis: bool = False
+
+
+def _number(text: str) -> float:
+    """A written number ("25", "1,5", "2.5"); 1 when it cannot be read."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return 1.0
 
 
 @lru_cache(maxsize=4096)
@@ -105,7 +120,7 @@ def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], 
     clauses: list[_Clause] = [_Clause()]
     exclamations = [0]
     sentence = 0
-    for token in tokens:
+    for index, token in enumerate(tokens):
         key = token.key
         if token.kind == "end":
             exclamations[sentence] += token.exclamations
@@ -118,6 +133,10 @@ def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], 
             continue
         current = clauses[-1]
         starts_clause = not current.tokens
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if key in res.contrast and following is not None and following.key in res.contrast_cancellers:
+            current.tokens.append(token)  # "aber auch" / "but also": additive, not a contrast
+            continue
         if token.is_word and (key in res.contrast or key in res.concessive) and not starts_clause:
             current = _Clause(sentence=sentence)
             clauses.append(current)
@@ -162,6 +181,9 @@ class _ClauseScorer:
             return self.tokens[i]
         return None
 
+    def _is_emoji(self, i: int) -> bool:
+        return self.tokens[i].kind in ("emoji", "emoticon")
+
     def _is_adjectival(self, i: int) -> bool:
         token = self._word(i)
         if token is None:
@@ -185,6 +207,37 @@ class _ClauseScorer:
                 if j != i and other.is_word and name in _aspect_cues(self.language, other.key):
                     return score
         return None
+
+    def _long_wait(self) -> bool:
+        """True when the clause names a wait of at least the rule's minutes, or says it goes on
+        ("still", "seit", "immer noch")."""
+        rule = self.res.waiting
+        for k, token in enumerate(self.tokens):
+            if token.key in rule.persistence:
+                return True
+            minutes = rule.units.get(token.key)
+            if minutes is not None and minutes * self._amount_before(k) >= rule.min_minutes:
+                return True
+        return False
+
+    def _amount_before(self, k: int) -> float:
+        """The amount in front of a time unit ("25 minutes", "half an hour", "zwei Stunden"); 1 if none
+        is written, 0 after a limiter ("only 5 minutes", "nur 5 Minuten")."""
+        rule = self.res.waiting
+        amount: float | None = None
+        for j in range(k - 1, max(-1, k - 4), -1):
+            token = self.tokens[j]
+            if token.key in rule.limiters:
+                return 0.0
+            if amount is not None:
+                continue
+            if token.kind == "number":
+                amount = _number(token.text)
+            elif token.key in rule.quantities:
+                amount = rule.quantities[token.key]
+            elif not token.is_word:
+                break
+        return 1.0 if amount is None else amount
 
     def _stars(self, i: int) -> float | None:
         token = self.tokens[i]
@@ -222,7 +275,9 @@ class _ClauseScorer:
             value = self._aspect_value(i, key)
             if value is None:
                 value = valence(self.language, key)
-            if value is None and key in res.expectations:
+            if key in res.waiting.words and (value or 0.0) > res.waiting.value and self._long_wait():
+                value = res.waiting.value
+            if not value and key in res.expectations:
                 self.expectation[i] = True
             if value and (token.shouted or has_repeats(token.text)):
                 value *= _EMPHASIS
@@ -262,7 +317,7 @@ class _ClauseScorer:
                     value = _TOO_NEUTRAL
                 elif value < 0:
                     multiplier *= _TOO_NEGATIVE
-            negator = self._negator_before(i)
+            negator = None if self._is_emoji(i) else self._negator_before(i)
             if negator is not None and token.key not in res.unnegatable:
                 used_negators.add(negator)
                 value = self._negate(i, value)
@@ -281,12 +336,15 @@ class _ClauseScorer:
         return False
 
     def _negator_before(self, i: int) -> int | None:
+        """Index of the negator governing token i: within reach, where determiners and auxiliaries
+        ("never had a single issue") do not use up the reach; "noch" after "weder" negates too."""
         res = self.res
-        for j in range(i - 1, max(-1, i - 1 - _NEGATION_REACH), -1):
+        reach = 0
+        for j in range(i - 1, max(-1, i - 1 - _NEGATION_SCAN), -1):
             word = self._word(j)
             if word is None:
                 return None
-            if word.key in res.negators:
+            if word.key in res.negators or self._correlative_negator(j):
                 following = self._word(j + 1)
                 breakers = res.negation_breakers.get(word.key, frozenset())
                 if following is not None and following.key in breakers:
@@ -294,7 +352,15 @@ class _ClauseScorer:
                 return j
             if self.values[j] or self.expectation[j]:
                 return None  # a sentiment word in between takes the negation
+            if word.key not in res.negation_transparent:
+                reach += 1
+                if reach >= _NEGATION_REACH:
+                    return None
         return None
+
+    def _correlative_negator(self, j: int) -> bool:
+        partner = self.res.correlative_negators.get(self.tokens[j].key)
+        return partner is not None and any(t.key == partner for t in self.tokens[:j])
 
     def _negate(self, i: int, value: float | None) -> float | None:
         self.negated[i] = True
@@ -320,6 +386,8 @@ class _ClauseScorer:
                 if not self.tokens[i].is_word and self.tokens[i].kind not in ("emoji", "emoticon"):
                     break
                 value = self.values[i]
+                if self._is_emoji(i):
+                    continue  # "nicht 😡" and "😡 nicht" stay angry
                 if value and not self.negated[i] and self.tokens[i].key not in res.unnegatable:
                     self.values[i] = self._negate(i, value)
                     break
@@ -358,20 +426,35 @@ def raw_sentiment(tokens: list[Token], language: Language) -> float:
     res = load_resources(language)
     clauses, exclamations = _split(tokens, res)
     last_contrast = max((i for i, c in enumerate(clauses) if c.contrast), default=None)
+    totals: list[float] = []
+    for clause in clauses:
+        total = _ClauseScorer(language, res, clause.tokens).total()
+        if totals and not total and _is_negated_ellipsis(clause.tokens, res):
+            total = totals[-1] * (_NEGATE_POSITIVE if totals[-1] > 0 else _NEGATE_NEGATIVE)
+        totals.append(total)
+    before = _BEFORE_CONTRAST
+    if last_contrast is not None and any(totals[last_contrast:]):
+        before = _BEFORE_DECIDED_CONTRAST
     sentence_totals = [0.0] * len(exclamations)
     for index, clause in enumerate(clauses):
         weight = 1.0
         if last_contrast is not None:
-            weight = _BEFORE_CONTRAST if index < last_contrast else _AFTER_CONTRAST
+            weight = before if index < last_contrast else _AFTER_CONTRAST
         if clause.concessive:
             weight *= _CONCESSIVE
         if clause.irrealis:
             weight *= _IRREALIS
-        sentence_totals[clause.sentence] += weight * _ClauseScorer(language, res, clause.tokens).total()
+        sentence_totals[clause.sentence] += weight * totals[index]
     total = 0.0
     for sentence_total, marks in zip(sentence_totals, exclamations, strict=True):
         total += sentence_total * (1.0 + _EXCLAMATION * min(marks, _MAX_EXCLAMATIONS))
     return total
+
+
+def _is_negated_ellipsis(tokens: list[Token], res: LanguageResources) -> bool:
+    """A short clause ending in a negator, "others not" / "andere nicht": it denies the clause before."""
+    words = [t for t in tokens if t.is_word]
+    return 2 <= len(words) <= _ELLIPSIS_WORDS and words[-1].key in res.negators
 
 
 def squash(total: float) -> float:
