@@ -1,10 +1,16 @@
-"""`make package`: one deployable artefact per function, each zip holding `touchpoint` and its app."""
+"""`make package`: one deployable artefact per function, each zip holding `touchpoint` and its app.
+
+The artefacts are those of the README's `make package`, run in a fresh clone (`dev_build`, see
+tests/e2e/conftest.py); tests/e2e/test_readme_commands.py checks the commands themselves.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -14,24 +20,9 @@ from touchpoint_cli.paths import ALL_FUNCTIONS
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("packaging")]
 
 
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "touchpoint_infra_package", REPO_ROOT / "infra" / "package.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    out = tmp_path_factory.mktemp("build")
-    assert module.main(["--out", str(out), "--stage", "dev"]) == 0
-    return out
-
-
 @pytest.mark.parametrize("name", ALL_FUNCTIONS)
-def test_each_zip_holds_the_shared_package_and_its_app(build_dir: Path, name: str) -> None:
-    archive = build_dir / name / "deployment.zip"
+def test_each_zip_holds_the_shared_package_and_its_app(dev_build: Path, name: str) -> None:
+    archive = dev_build / name / "deployment.zip"
     with zipfile.ZipFile(archive) as zipped:
         names = set(zipped.namelist())
     assert "app.py" in names
@@ -40,7 +31,7 @@ def test_each_zip_holds_the_shared_package_and_its_app(build_dir: Path, name: st
     assert "touchpoint/settings.py" in names
     assert "aws_lambda_powertools/__init__.py" in names
     assert not any(n.startswith("touchpoint_cli/") for n in names)
-    template = json.loads((build_dir / name / "sam.json").read_text())
+    template = json.loads((dev_build / name / "sam.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
     assert functions
     for function in functions:
@@ -50,21 +41,57 @@ def test_each_zip_holds_the_shared_package_and_its_app(build_dir: Path, name: st
         assert sum(i.file_size for i in zipped.infolist()) < 250 * 1024 * 1024
 
 
-def test_resources_template_is_beside_the_functions(build_dir: Path) -> None:
-    assert (build_dir / "resources.yaml").read_text() == (REPO_ROOT / "infra" / "template.yaml").read_text()
+def test_resources_template_is_beside_the_functions(dev_build: Path) -> None:
+    assert (dev_build / "resources.yaml").read_text() == (REPO_ROOT / "infra" / "template.yaml").read_text()
 
 
-def test_rollup_ships_duckdb_for_a_runtime_that_can_load_it(build_dir: Path) -> None:
+def test_rollup_ships_duckdb_for_a_runtime_that_can_load_it(dev_build: Path) -> None:
     # DuckDB >= 1.3 needs glibc 2.27+: the rollup runs on python3.12 (Amazon Linux 2023) with
     # dependencies vendored as cp312 manylinux wheels.
-    with zipfile.ZipFile(build_dir / "rollup" / "deployment.zip") as zipped:
+    with zipfile.ZipFile(dev_build / "rollup" / "deployment.zip") as zipped:
         names = set(zipped.namelist())
     assert "duckdb/__init__.py" in names
     assert any(n.startswith("pydantic_core/_pydantic_core.cpython-312-x86_64-linux-gnu") for n in names)
-    template = json.loads((build_dir / "rollup" / "sam.json").read_text())
+    template = json.loads((dev_build / "rollup" / "sam.json").read_text())
     runtimes = {
         r["Properties"]["Runtime"]
         for r in template["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     }
     assert runtimes == {"python3.12"}
+
+
+def _package_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "touchpoint_infra_package", REPO_ROOT / "infra" / "package.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_prod_without_a_pepper_stops_before_anything_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TOUCHPOINT_KEY_PEPPER", raising=False)
+    module = _package_module()
+    assert module.main(["--out", "build", "--stage", "prod"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(
+        "cannot package stage prod: configuration error: environment variable "
+        "TOUCHPOINT_KEY_PEPPER must be at least 16 characters on staging and prod\n"
+    )
+    assert not (tmp_path / "build").exists()
+
+
+def test_a_too_short_pepper_is_refused_like_a_missing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOUCHPOINT_KEY_PEPPER", "short")
+    module = _package_module()
+    assert module.main(["--out", "build", "--stage", "staging"]) == 2
+    assert "TOUCHPOINT_KEY_PEPPER must be at least 16 characters" in capsys.readouterr().err
+    assert not (tmp_path / "build").exists()

@@ -1,0 +1,120 @@
+"""The README's setup, packaging and deployment commands, run exactly as written from a fresh clone.
+
+The commands are read from the README's code blocks, so a changed command fails here until this
+test follows it. Each run happens in a fresh `git clone` of the working tree (no `build/`, no
+`vendor/`), from the clone's root, with make's relative paths, as a newcomer types them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.e2e.packaging import PROD_PEPPER, README, CommandRun, readme_make_commands, run_in_fresh_clone
+from touchpoint_cli.paths import ALL_FUNCTIONS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("packaging")]
+
+MAKE_PACKAGE = "make package"
+MAKE_PACKAGE_PROD = "make package STAGE=prod"
+RUN_HERE = {MAKE_PACKAGE, MAKE_PACKAGE_PROD}
+# Commands the README documents that this file does not run, and where they are covered.
+COVERED_ELSEWHERE = {
+    "make dev": "tests/e2e/test_local_stack.py runs the local stack it starts",
+    "make test": "the whole suite; running it from inside the suite would recurse",
+}
+
+
+def _functions(template: dict[str, object]) -> list[dict[str, dict[str, object]]]:
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    return [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+
+
+def _environment(function: dict[str, dict[str, object]]) -> dict[str, object]:
+    environment = function["Properties"]["Environment"]
+    assert isinstance(environment, dict)
+    variables = environment["Variables"]
+    assert isinstance(variables, dict)
+    return variables
+
+
+def _readme_pepper_message() -> str:
+    """The message the README promises when the pepper is missing (quoted there in backticks)."""
+    match = re.search(r"`(cannot package stage prod: [^`]+)`", README.read_text())
+    assert match, "the README no longer quotes the missing-pepper message"
+    return match.group(1)
+
+
+def test_every_make_command_of_the_readme_is_run_here_or_covered_elsewhere() -> None:
+    commands = set(readme_make_commands())
+    assert commands == RUN_HERE | set(COVERED_ELSEWHERE), (
+        "the README's make commands changed: run the new ones in this test (or say where they are"
+        f" covered): {sorted(commands ^ (RUN_HERE | set(COVERED_ELSEWHERE)))}"
+    )
+
+
+def test_make_package_builds_every_function_from_a_fresh_clone(make_package_dev: CommandRun) -> None:
+    assert MAKE_PACKAGE in readme_make_commands()
+    build = make_package_dev.build
+    for name in ALL_FUNCTIONS:
+        template = json.loads((build / name / "sam.json").read_text())
+        functions = _functions(template)
+        assert functions, name
+        assert all(_environment(f)["TOUCHPOINT_STAGE"] == "dev" for f in functions)
+        with zipfile.ZipFile(build / name / "deployment.zip") as zipped:
+            names = set(zipped.namelist())
+        assert "app.py" in names, name
+        assert any(n.startswith("chalicelib/") for n in names), name
+        assert "touchpoint/__init__.py" in names, name  # the vendored shared package
+    rollup = json.loads((build / "rollup" / "sam.json").read_text())
+    assert {f["Properties"]["Runtime"] for f in _functions(rollup)} == {"python3.12"}
+    assert (build / "resources.yaml").is_file()
+    assert not (build / ".staging").exists()
+    assert sorted(p.name for p in build.iterdir()) == sorted([*ALL_FUNCTIONS, "resources.yaml"])
+
+
+def test_make_package_leaves_the_source_tree_as_it_was(make_package_dev: CommandRun) -> None:
+    # Only build/ is new (ignored by git); no vendor/ in the functions, no changed config.
+    after = [line for line in make_package_dev.status_after.splitlines() if line != "!! build/"]
+    assert after == make_package_dev.status_before.splitlines()
+    assert not list(make_package_dev.clone.glob("functions/*/vendor"))
+
+
+def test_make_package_prod_without_a_pepper_stops_with_the_one_configuration_message(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    assert MAKE_PACKAGE_PROD in readme_make_commands()
+    run = run_in_fresh_clone(tmp_path_factory, "package-prod-no-pepper", MAKE_PACKAGE_PROD)
+    assert run.result.returncode != 0
+    assert _readme_pepper_message() in run.result.stderr
+    assert "Traceback" not in run.result.stderr + run.result.stdout
+    assert not run.build.exists()  # stopped before building anything
+    assert run.status_after == run.status_before
+
+
+def test_make_package_prod_puts_the_pepper_of_its_environment_into_every_function(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # As after the README's `export TOUCHPOINT_KEY_PEPPER=...` line.
+    run = run_in_fresh_clone(
+        tmp_path_factory, "package-prod", MAKE_PACKAGE_PROD, TOUCHPOINT_KEY_PEPPER=PROD_PEPPER
+    )
+    assert run.result.returncode == 0, run.result.stdout + run.result.stderr
+    for name in ALL_FUNCTIONS:
+        template = json.loads((run.build / name / "sam.json").read_text())
+        for function in _functions(template):
+            variables = _environment(function)
+            assert variables["TOUCHPOINT_STAGE"] == "prod", name
+            assert variables["TOUCHPOINT_KEY_PEPPER"] == PROD_PEPPER, name
+        assert (run.build / name / "deployment.zip").is_file()
+    # The pepper went into the build only: no configuration file of the clone holds it.
+    after = [line for line in run.status_after.splitlines() if line != "!! build/"]
+    assert after == run.status_before.splitlines()
+    for config in run.clone.glob("functions/*/.chalice/config.json"):
+        assert PROD_PEPPER not in config.read_text()
+    assert PROD_PEPPER not in (REPO_ROOT / "functions" / "ingest" / ".chalice" / "config.json").read_text()
