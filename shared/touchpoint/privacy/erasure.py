@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.observability import logger
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
-from touchpoint.rollup.exports import PEOPLE_AREA
+from touchpoint.rollup.exports import PEOPLE_AREAS
 from touchpoint.rollup.inputs import DIGESTS_AREA
 from touchpoint.storage.lake import partition_date, partition_prefix
 from touchpoint.storage.privacy_records import PersonItem, utc_day
@@ -329,7 +329,7 @@ class ErasureService:
         lake = self._runtime.lake
         partitions = [
             prefix
-            for area in (DIGESTS_AREA, PEOPLE_AREA)
+            for area in (DIGESTS_AREA, *PEOPLE_AREAS)
             for prefix in lake.list_partitions(partition_prefix(area, job.tenant_id))
             if (day := partition_date(prefix)) is not None
             and first - timedelta(days=1) <= day <= last + timedelta(days=1)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.models.tenants import Tenant
 from touchpoint.observability import logger
 from touchpoint.privacy.comments import expire_comments, expire_copy_line, has_live_comments
+from touchpoint.rollup.exports import PEOPLE_AREAS
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
 from touchpoint.storage.lake_maintenance import ObjectChangedError
 from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
@@ -48,9 +49,9 @@ from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
 if TYPE_CHECKING:
     from touchpoint.runtime import Runtime
 
-#: Areas kept as long as raw events; `digests/` and `exports/people/` hold the rollup's per-person
-#: day summaries and engagement scores.
-EVENT_AREAS = ("raw/events", "quarantine/events", "digests", "exports/people")
+#: Areas kept as long as raw events; `digests/` and `exports/people/...` hold the rollup's
+#: per-person day summaries and engagement scores.
+EVENT_AREAS = ("raw/events", "quarantine/events", "digests", *PEOPLE_AREAS)
 RESPONSE_AREA = "responses"
 _ATTEMPTS = 6
 

@@ -1,7 +1,7 @@
 """A person's engagement scores from the rollup's per-person exports, for their access request.
 
 The rollup writes every scored person's daily score to
-`exports/people/tenant=<t>/dt=<day>/engagement.csv` (kept as long as raw events, erased with
+`exports/people/csv/tenant=<t>/dt=<day>/engagement.csv` (kept as long as raw events, erased with
 the person's days). An access export lists the person's rows of the most recent `EXPORT_DAYS`
 files; older files hold the same kind of row and are named in the export's `note`.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from touchpoint.rollup.exports import PEOPLE_AREA
+from touchpoint.rollup.exports import PEOPLE_CSV_AREA
 from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
 
 #: How many of the latest daily score files an access export reads.
@@ -32,7 +32,7 @@ def scores_of(
     wanted = frozenset(ids)
     partitions = [
         p
-        for p in lake.list_partitions(partition_prefix(PEOPLE_AREA, tenant_id))
+        for p in lake.list_partitions(partition_prefix(PEOPLE_CSV_AREA, tenant_id))
         if partition_date(p) is not None
     ]
     recent = sorted(partitions)[-days:] if days > 0 else []

@@ -1,22 +1,16 @@
 """Daily exports of a tenant-day's metrics as CSV and Parquet, under Hive-style partitions.
 
-Objects: `exports/metrics/tenant=<t>/dt=<YYYY-MM-DD>/metrics.csv` and `.../metrics.parquet`,
-one row per metric point with the columns `tenant, date, metric, breakdown, value, extra`
+Objects: `exports/metrics/parquet/tenant=<t>/dt=<YYYY-MM-DD>/metrics.parquet` and
+`exports/metrics/csv/tenant=<t>/dt=<YYYY-MM-DD>/metrics.csv` (each format under its own prefix, so
+each is one Athena table: `infra/template.yaml` defines them in the Glue Data Catalog), one row per
+metric point with the columns `tenant, date, metric, breakdown, value, extra`
 (`breakdown` and `extra` are JSON objects as text, keys sorted; `value` is empty/NULL when a
 metric has no value). Rows are sorted by metric and breakdown and the bytes are a pure function
 of the points, so re-running a day rewrites identical objects. Parquet is written by DuckDB (no
 pyarrow in the Lambda).
 
-For Athena, partition by `tenant` and `dt` (projection or `MSCK REPAIR TABLE`) and name the
-file's own `tenant` column differently (e.g. `tenant_id`), e.g.::
-
-    CREATE EXTERNAL TABLE touchpoint_metrics (
-      tenant_id string, `date` date, metric string, breakdown string, value double, extra string)
-    PARTITIONED BY (tenant string, dt string)
-    STORED AS PARQUET LOCATION 's3://<prefix>-lake/exports/metrics/';
-
-(for the CSV files: `ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'` with
-`TBLPROPERTIES ('skip.header.line.count'='1')`.)
+The Glue tables partition by `tenant` and `dt` (partition projection) and name the file's own
+`tenant` column `tenant_id` there; `docs/ATHENA.md` shows queries.
 """
 
 from __future__ import annotations
@@ -33,9 +27,17 @@ from typing import Any
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.storage.lake import partition_prefix
 
-EXPORTS_AREA = "exports/metrics"
+#: Daily metric points, one area per file format.
+METRICS_PARQUET_AREA = "exports/metrics/parquet"
+METRICS_CSV_AREA = "exports/metrics/csv"
 #: Per-person engagement scores of a day (personal data: erased and kept like raw events).
-PEOPLE_AREA = "exports/people"
+PEOPLE_PARQUET_AREA = "exports/people/parquet"
+PEOPLE_CSV_AREA = "exports/people/csv"
+#: Where person scores were written before each format had its own prefix (no longer written;
+#: erasure and the retention sweep still clear it until the lifecycle rule has expired it).
+LEGACY_PEOPLE_AREA = "exports/people"
+#: Every area that may hold per-person scores.
+PEOPLE_AREAS: tuple[str, ...] = (PEOPLE_PARQUET_AREA, PEOPLE_CSV_AREA, LEGACY_PEOPLE_AREA)
 COLUMNS: tuple[str, ...] = ("tenant", "date", "metric", "breakdown", "value", "extra")
 
 
@@ -73,18 +75,23 @@ def export_rows(tenant_id: str, points: Iterable[MetricPoint]) -> list[ExportRow
 
 def export_keys(tenant_id: str, day: date) -> tuple[str, str]:
     """The lake keys of the day's CSV and Parquet exports."""
-    prefix = partition_prefix(EXPORTS_AREA, tenant_id, day)
-    return prefix + "metrics.csv", prefix + "metrics.parquet"
+    return (
+        partition_prefix(METRICS_CSV_AREA, tenant_id, day) + "metrics.csv",
+        partition_prefix(METRICS_PARQUET_AREA, tenant_id, day) + "metrics.parquet",
+    )
 
 
 def people_export_keys(tenant_id: str, day: date) -> tuple[str, str]:
     """The lake keys of the day's per-person engagement scores (CSV and Parquet).
 
-    `exports/people/tenant=<t>/dt=<day>/engagement.csv|.parquet`, columns `tenant_day, person,
-    score, score_30d_ago, change, at_risk` (see `touchpoint.engine.scoring.write_person_scores`).
+    `exports/people/{csv,parquet}/tenant=<t>/dt=<day>/engagement.csv|.parquet`, columns
+    `tenant_day, person, score, score_30d_ago, change, at_risk` (see
+    `touchpoint.engine.scoring.write_person_scores`).
     """
-    prefix = partition_prefix(PEOPLE_AREA, tenant_id, day)
-    return prefix + "engagement.csv", prefix + "engagement.parquet"
+    return (
+        partition_prefix(PEOPLE_CSV_AREA, tenant_id, day) + "engagement.csv",
+        partition_prefix(PEOPLE_PARQUET_AREA, tenant_id, day) + "engagement.parquet",
+    )
 
 
 def render_csv(rows: list[ExportRow]) -> bytes:

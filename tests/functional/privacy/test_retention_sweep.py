@@ -61,7 +61,9 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
         _put(aws, "quarantine/events", t, _ago(31)),
         _put(aws, "responses", t, _ago(61)),
         _put(aws, "digests", t, _ago(31)),  # the rollup's day digest (person ids): kept as events
-        _put(aws, "exports/people", t, _ago(31)),  # per-person scores: kept as events
+        _put(aws, "exports/people/csv", t, _ago(31)),  # per-person scores: kept as events
+        _put(aws, "exports/people/parquet", t, _ago(31)),
+        _put(aws, "exports/people", t, _ago(31)),  # the layout before each format had its own prefix
     ]
     kept = [
         _put(aws, "raw/events", t, _ago(30)),
@@ -69,20 +71,24 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
         _put(aws, "digests", t, _ago(30)),
         _put(aws, "responses", t, _ago(60)),
         _put(aws, "responses", t, _ago(31)),
-        _put(aws, "exports/metrics", t, _ago(400)),
+        _put(aws, "exports/people/csv", t, _ago(30)),
+        _put(aws, "exports/metrics/csv", t, _ago(400)),
+        _put(aws, "exports/metrics/parquet", t, _ago(400)),
         _put(aws, "raw/events", other_tenant.tenant_id, _ago(31)),  # default retention: 395 days
         _put(aws, "responses", other_tenant.tenant_id, _ago(61)),
     ]
     brief = aws.tenants.get_tenant(t)
     assert brief is not None
     dry = RetentionSweeper(aws).sweep_tenant(brief, NOW, dry_run=True)
-    assert dry.objects_deleted == 6 and sorted(lake_state(aws)) == sorted(gone + kept)
+    assert dry.objects_deleted == 8 and sorted(lake_state(aws)) == sorted(gone + kept)
     report = RetentionSweeper(aws).sweep_tenant(brief, NOW)
-    assert report.objects_deleted == 6
+    assert report.objects_deleted == 8
     assert {area: len(p) for area, p in report.partitions.items()} == {
         "raw/events": 2,
         "quarantine/events": 1,
         "digests": 1,
+        "exports/people/parquet": 1,
+        "exports/people/csv": 1,
         "exports/people": 1,
         "responses": 1,
     }
@@ -193,6 +199,7 @@ def test_the_template_runs_the_sweep_daily_beside_lifecycle_rules_and_ttl() -> N
         "quarantine/",
         "responses/",
         "exports/responses/",
+        "athena-results/",  # Athena query results may hold personal data
     }
     assert "VersioningConfiguration" not in resources["LakeBucket"]["Properties"]  # erased bytes stay erased
 

@@ -120,6 +120,6 @@ def test_an_empty_day_exports_a_header_and_an_empty_table(tmp_path: Path) -> Non
 
 def test_export_keys_are_hive_partitions() -> None:
     assert export_keys("acme", DAY) == (
-        "exports/metrics/tenant=acme/dt=2026-03-10/metrics.csv",
-        "exports/metrics/tenant=acme/dt=2026-03-10/metrics.parquet",
+        "exports/metrics/csv/tenant=acme/dt=2026-03-10/metrics.csv",
+        "exports/metrics/parquet/tenant=acme/dt=2026-03-10/metrics.parquet",
     )

@@ -1,0 +1,260 @@
+"""The Glue tables of infra/template.yaml against what the functions really write.
+
+Events go in through the ingest function, responses as the surveys function stores them, and the
+rollup writes its exports; then, for every Glue table of the template:
+
+* its partition-projection location template, filled in with the tenant and a day, is where the
+  objects are (and holds nothing but the table's own format);
+* its columns exist in those objects with the declared types (Parquet schema; JSON keys, matched
+  case-insensitively as the OpenX SerDe does);
+* the three queries of docs/ATHENA.md run over those files (in DuckDB, with views made from the
+  table definitions: same columns, `tenant` and `dt` from the object keys as partition projection
+  gives them) and give the numbers the metrics store and the data hold.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from tests.conftest import TenantKeys, basic_auth, function_client
+from tests.functional.rollup.support import synthetic_days, write_responses_like_surveys
+from touchpoint.rollup.wiring import build_service
+from touchpoint.runtime import Runtime
+from touchpoint.storage.lake import decode_jsonl_gz
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "infra" / "template.yaml"
+DOC = ROOT / "docs" / "ATHENA.md"
+#: The example dates the doc's queries use, replaced by the dataset's own (its days are recent:
+#: ingest treats an event more than a year before receipt as a broken clock).
+DOC_FROM, DOC_TO, DOC_DAY = "2026-03-01", "2026-03-31", "2026-03-10"
+_PARQUET_TYPES = {"string": "string", "double": "double", "date": "date32[day]", "boolean": "bool"}
+_DUCK_TYPES = {
+    "string": "VARCHAR",
+    "double": "DOUBLE",
+    "date": "DATE",
+    "boolean": "BOOLEAN",
+    "int": "INTEGER",
+}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags, kept as {"Fn": value}."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {suffix: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+def glue_tables() -> dict[str, dict[str, Any]]:
+    """Every `AWS::Glue::Table` of the template: table name -> TableInput."""
+    resources = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)["Resources"]
+    return {
+        r["Properties"]["TableInput"]["Name"]: r["Properties"]["TableInput"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Glue::Table"
+    }
+
+
+def _lake_prefix(table: dict[str, Any], tenant_id: str, day: str) -> str:
+    """The table's projected location for one partition, as a key prefix of the lake bucket."""
+    template: str = table["Parameters"]["storage.location.template"]["Sub"]
+    assert template.startswith("s3://${LakeBucket}/"), template
+    path = template.removeprefix("s3://${LakeBucket}/")
+    return str(path).replace("${!tenant}", tenant_id).replace("${!dt}", day)
+
+
+def doc_queries() -> list[str]:
+    """The SQL blocks of docs/ATHENA.md, in order."""
+    return re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+@pytest.fixture
+def rolled_up(aws: Runtime, tenant: TenantKeys, tmp_path: Path) -> tuple[date, list[dict[str, Any]]]:
+    """Three days sent through ingest (with a re-sent batch) and the middle one rolled up."""
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    data = synthetic_days(
+        tmp_path / "gen", [day - timedelta(days=1), day, day + timedelta(days=1)], events=400, people=40
+    )
+    with function_client("ingest") as client:
+        batches = [data.events[start : start + 200] for start in range(0, len(data.events), 200)]
+        for batch in [*batches, batches[0][:50]]:  # the last one re-sends events: stored twice
+            response = client.http.post(
+                "/v1/batch",
+                headers={"Content-Type": "application/json", **basic_auth(tenant.write_key)},
+                body=json.dumps(
+                    {"batch": [{k: v for k, v in e.items() if k != "receivedAt"} for e in batch]}
+                ),
+            )
+            assert response.status_code == 200, response.body
+        identify = {
+            "userId": "u-athena",
+            "anonymousId": "a-athena",
+            "traits": {"plan": "gold"},
+            "timestamp": f"{day.isoformat()}T12:00:00Z",
+        }
+        response = client.http.post(
+            "/v1/identify",
+            headers={"Content-Type": "application/json", **basic_auth(tenant.write_key)},
+            body=json.dumps(identify),
+        )
+        assert response.status_code == 200, response.body
+    in_store = [  # NPS answers at two stores on the day: 9, 10, 3 at Hamburg, 7, 9 at Berlin
+        {
+            "responseId": f"r-athena-{n}",
+            "surveyId": "nps-store",
+            "submittedAt": f"{day.isoformat()}T1{n}:00:00.000Z",
+            "complete": True,
+            "channel": "qr",
+            "locationId": store,
+            "touchpointId": None,
+            "userId": None,
+            "anonymousId": f"anon-athena-{n}",
+            "language": "de",
+            "scores": [{"questionId": "q-nps", "kind": "nps", "value": score}],
+            "comments": [],
+        }
+        for n, (store, score) in enumerate(
+            [("hamburg", 9), ("hamburg", 10), ("hamburg", 3), ("berlin", 7), ("berlin", 9)]
+        )
+    ]
+    write_responses_like_surveys(aws, tenant.tenant_id, [*data.responses, *in_store])
+    build_service(aws).run_day(tenant.tenant_id, day)
+    return day, data.events
+
+
+def _download(aws: Runtime, out: Path) -> None:
+    for key in aws.lake.list_keys(""):
+        target = out / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(aws.lake.get_bytes(key))
+
+
+def test_every_table_sits_where_its_objects_are_with_the_declared_columns(
+    aws: Runtime, tenant: TenantKeys, rolled_up: tuple[date, list[dict[str, Any]]]
+) -> None:
+    day, _ = rolled_up
+    tables = glue_tables()
+    assert set(tables) == {"raw_events", "responses", "metrics", "person_scores"}
+    for name, table in tables.items():
+        assert [k["Name"] for k in table["PartitionKeys"]] == ["tenant", "dt"]
+        assert table["Parameters"]["projection.tenant.type"] == "injected"
+        prefix = _lake_prefix(table, tenant.tenant_id, day.isoformat())
+        keys = list(aws.lake.list_keys(prefix))
+        assert keys, f"{name}: nothing under {prefix}"
+        assert table["StorageDescriptor"]["Location"]["Sub"].removeprefix("s3://${LakeBucket}/") in prefix
+        columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+        assert "tenant" not in columns and "dt" not in columns  # partition keys only
+        if table["Parameters"]["classification"] == "parquet":
+            assert all(key.endswith(".parquet") for key in keys), keys
+            schema = pq.read_schema(io.BytesIO(aws.lake.get_bytes(keys[0])))
+            for column, glue_type in columns.items():
+                assert str(schema.field(column).type) == _PARQUET_TYPES[glue_type], (name, column)
+        else:
+            assert all(key.endswith(".jsonl.gz") for key in keys), keys
+            records = [r for key in keys for r in decode_jsonl_gz(aws.lake.get_bytes(key))]
+            present = {k.lower() for record in records for k in record}
+            assert set(columns) <= present, (name, set(columns) - present)
+
+
+def test_the_documented_queries_give_the_stored_numbers(
+    aws: Runtime, tenant: TenantKeys, rolled_up: tuple[date, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    day, sent = rolled_up
+    lake = tmp_path / "lake"
+    _download(aws, lake)
+    con = duckdb.connect()
+    con.execute("CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)")  # Athena's name
+    for name, table in glue_tables().items():
+        location = lake / table["StorageDescriptor"]["Location"]["Sub"].removeprefix("s3://${LakeBucket}/")
+        columns = table["StorageDescriptor"]["Columns"]
+        scalar = [c for c in columns if c["Type"] in _DUCK_TYPES]
+        partitions = "regexp_extract(filename, 'tenant=([^/]+)/', 1) AS tenant, regexp_extract(filename, 'dt=([^/]+)/', 1) AS dt"
+        if table["Parameters"]["classification"] == "parquet":
+            select = ", ".join(f'"{c["Name"]}"::{_DUCK_TYPES[c["Type"]]} AS "{c["Name"]}"' for c in scalar)
+            source = f"read_parquet('{location}/**/*.parquet', filename = true)"
+        else:
+            keys = {
+                k.lower(): k
+                for path in location.rglob("*.jsonl.gz")
+                for r in decode_jsonl_gz(path.read_bytes())
+                for k in r
+            }
+            select = ", ".join(
+                f"""(json ->> '$.{keys[c["Name"]]}')::{_DUCK_TYPES[c["Type"]]} AS "{c["Name"]}" """
+                for c in scalar
+            )
+            source = f"read_ndjson_objects('{location}/**/*.jsonl.gz', filename = true)"
+        con.execute(f"CREATE VIEW {name} AS SELECT {select}, {partitions} FROM {source}")
+
+    def run(sql: str) -> list[tuple[Any, ...]]:
+        sql = sql.replace("'acme'", f"'{tenant.tenant_id}'")
+        sql = sql.replace(DOC_FROM, (day - timedelta(days=1)).isoformat()).replace(
+            DOC_TO, (day + timedelta(days=1)).isoformat()
+        )
+        return con.execute(sql.replace(DOC_DAY, day.isoformat())).fetchall()
+
+    nps_sql, revenue_sql, people_sql = doc_queries()
+
+    # 1. NPS per store: the points the metrics store holds for the day.
+    stored = {
+        p.breakdown["location"]: (p.value, p.extra.get("responses"))
+        for p in aws.metrics.read(tenant.tenant_id, "nps", day, day)
+        if set(p.breakdown) == {"location"}
+    }
+    # Hamburg: (2 promoters - 1 detractor) / 3 * 100 = 33.33...; Berlin: (1 - 0) / 2 * 100 = 50.
+    assert stored == {"hamburg": (pytest.approx(100 / 3), 3), "berlin": (50.0, 2)}
+    rows = run(nps_sql)
+    assert (
+        stored
+        and {store: (value, responses) for dt, store, value, responses in rows if dt == day.isoformat()}
+        == stored
+    )
+
+    # 2. Orders and revenue per UTC day, each messageId once although a batch was sent twice.
+    expected: dict[str, dict[str, float]] = {}
+    for event in {e["messageId"]: e for e in sent}.values():
+        if event.get("type") == "track" and event.get("event") == "Order Completed":
+            utc_day = (
+                datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+                .astimezone(UTC)
+                .date()
+                .isoformat()
+            )
+            revenue = event.get("properties", {}).get("revenue")
+            entry = expected.setdefault(utc_day, {"orders": 0, "revenue": 0.0})
+            entry["orders"] += 1
+            entry["revenue"] += float(revenue) if isinstance(revenue, int | float) else 0.0
+    got = {dt: {"orders": orders, "revenue": revenue} for dt, orders, revenue in run(revenue_sql)}
+    assert got.keys() == expected.keys() and expected
+    for dt, entry in expected.items():
+        assert got[dt]["orders"] == entry["orders"]
+        assert got[dt]["revenue"] == pytest.approx(round(entry["revenue"], 2), abs=0.005)
+
+    # 3. The ten lowest engagement scores of the day, as in the person-score export.
+    scores = sorted(
+        (float(score), person)
+        for person, score in con.execute(
+            f"SELECT person, score FROM read_csv('{lake}/exports/people/csv/tenant={tenant.tenant_id}/dt={day}/engagement.csv')"
+        ).fetchall()
+    )[:10]
+    assert [(person, score) for person, score, *_ in run(people_sql)] == [(p, s) for s, p in scores]
