@@ -64,6 +64,22 @@ def test_the_plan_lists_every_standard_event_of_the_metric_catalog() -> None:
         ("Review Posted", {"rating": None}, ["properties.rating: is required"]),
         ("Review Posted", {"rating": 5, "text": None}, []),
         ("Unplanned Event", {"anything": {"goes": True}}, []),
+        ("Loyalty Points Earned", {"points": 120, "location_id": "berlin"}, []),
+        ("Loyalty Points Earned", {"points": -5}, ["properties.points: must be at least 0, got -5"]),
+        ("Loyalty Points Earned", {"points": 1e20}, ["properties.points: must be at most 1e+09, got 1e+20"]),
+        ("Loyalty Points Earned", {"points": 2.5}, ["properties.points: must be integer, got number"]),
+        ("Loyalty Points Earned", {"points": "50"}, ["properties.points: must be integer, got string"]),
+        ("Loyalty Points Earned", {}, ["properties.points: is required"]),
+        ("Loyalty Reward Redeemed", {"points": 10**10}, [
+            "properties.points: must be at most 1e+09, got 10000000000",
+        ]),
+        ("Order Completed", {"revenue": 1e300}, ["properties.revenue: must be at most 1e+12, got 1e+300"]),
+        ("Foot Traffic Counted", {"location_id": "b", "count": 1, "sensor_id": "north"}, []),
+        ("Event Registered", {"event_id": "e1", "event_date": "2026-11-22"}, []),
+        ("Event Registered", {"event_id": "e1", "event_date": "22.11.2026"}, [
+            "properties.event_date: must match ^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$",
+        ]),
+        ("Referral Sent", {"code": "FRIEND-7", "location_id": "berlin"}, []),
         ("Store Visited", "not an object", ["properties: must be object, got string"]),
     ],
 )  # fmt: skip
