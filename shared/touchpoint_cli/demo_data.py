@@ -2,9 +2,12 @@
 
 What it contains, per tenant-local day: a few hundred people (70 % known users) visiting the
 web shop, the app and the two stores (closed on Sundays), with page and screen views, product
-views, online and in-store orders, loyalty points, staff consultations, product try-ons, social
-likes and support tickets (email, chat, phone; chat tickets jump in the last days), door-counter
-readings per store, and survey answers: in-store CSAT by store, e-mail and in-app CSAT, and an
+views, online and in-store orders, loyalty points (`Loyalty Points Earned`, `Loyalty Reward
+Redeemed`), staff consultations, product try-ons, social likes and support tickets (email, chat,
+phone; chat tickets jump in the last days), door-counter readings per store and door (Berlin has
+two doors, each with its `sensor_id`), a Saturday workshop per store with registrations in the
+week before (`event_date`) and check-ins on the day, referral codes sent and some redeemed days
+later under the same `code`, and survey answers: in-store CSAT by store, e-mail and in-app CSAT, and an
 NPS survey. The Hamburg store has three bad days (one checkout open) with low CSAT and comments
 about the long wait at the till. Before the month, `history_days` of lighter activity give the
 30-day retention metrics a cohort to compare with.
@@ -26,6 +29,11 @@ STORES: tuple[tuple[str, str], ...] = (
     ("hamburg-altona", "Demo Store Hamburg Altona"),
 )
 BAD_STORE = "hamburg-altona"
+#: The door counters (`sensor_id`) of each store and each door's share of the store's visitors.
+DOORS: dict[str, tuple[tuple[str, float], ...]] = {
+    "berlin-mitte": (("entrance-main", 0.6), ("entrance-courtyard", 0.4)),
+    "hamburg-altona": (("entrance", 1.0),),
+}
 
 SURVEYS: dict[str, dict[str, Any]] = {
     CSAT_SURVEY: {
@@ -218,6 +226,10 @@ class _Builder:
         self.known = [p for p in self.people if p.user_id]
         self.csat_pool = self.rng.sample(self.known, len(self.known))
         self.nps_pool = self.rng.sample(self.known, len(self.known))
+        # A second generator for workshops and referrals, so the rest of the story stays as it was.
+        self.side = random.Random(seed + 1)
+        self.registrants: dict[str, list[_Person]] = {}
+        self.later: dict[date, list[dict[str, Any]]] = {}
 
     def _person(self, i: int) -> _Person:
         rng = self.rng
@@ -279,7 +291,9 @@ class _Builder:
         if rng.random() < 0.6:
             points = int(revenue)
             extra = {"location_id": location} if location else {}
-            events.append(self._track(person, moment, "Points Earned", channel, points=points, **extra))
+            events.append(
+                self._track(person, moment, "Loyalty Points Earned", channel, points=points, **extra)
+            )
         return events
 
     def session(
@@ -330,7 +344,9 @@ class _Builder:
                 events += self._order(person, moment + step, "in_store", store)
             if rng.random() < 0.05:
                 events.append(
-                    self._track(person, moment, "Reward Redeemed", "in_store", points=200, location_id=store)
+                    self._track(
+                        person, moment, "Loyalty Reward Redeemed", "in_store", points=200, location_id=store
+                    )
                 )
         else:
             kind = "page" if channel == "web" else "screen"
@@ -360,6 +376,7 @@ class _Builder:
             )
         if rng.random() < 0.01:
             events.append(self._track(person, moment, "Loyalty Program Joined", channel))
+        events += self._referral(person, day, moment, channel)
         ticket_channel = _weighted(rng, (("email", 40), ("chat", int(40 * chat_boost)), ("phone", 20)))
         if rng.random() < 0.04 * (1 + (chat_boost - 1) * 0.5):
             events.append(
@@ -377,29 +394,102 @@ class _Builder:
         return events
 
     def door_counts(self, day: date, visits: dict[str, int]) -> list[dict[str, Any]]:
+        """One reading per door of each store for the opening hours; the doors split the store's count."""
         events = []
         for store, _name in STORES:
             start, end = self._at(day, 9, 0), self._at(day, 20, 0)
             if end > self.now:
                 continue
-            sensor = _Person(-1, None, f"door-counter-{store}", store, "in_store", 0, "")
             count = visits.get(store, 0) * 3 + self.rng.randrange(20, 60)
-            events.append(
-                self._event(
-                    "track",
-                    sensor,
-                    end,
-                    event="Foot Traffic Counted",
-                    properties={
-                        "location_id": store,
-                        "count": count,
-                        "period_start": _iso(start),
-                        "period_end": _iso(end),
-                    },
-                    context={"channel": "in_store"},
+            doors = DOORS[store]
+            for index, (sensor_id, share) in enumerate(doors):
+                counted = (
+                    round(count * share)
+                    if index < len(doors) - 1
+                    else count - sum(round(count * s) for _, s in doors[:-1])
                 )
-            )
+                sensor = _Person(-1, None, f"door-counter-{store}-{sensor_id}", store, "in_store", 0, "")
+                events.append(
+                    self._event(
+                        "track",
+                        sensor,
+                        end,
+                        event="Foot Traffic Counted",
+                        properties={
+                            "location_id": store,
+                            "sensor_id": sensor_id,
+                            "count": counted,
+                            "period_start": _iso(start),
+                            "period_end": _iso(end),
+                        },
+                        context={"channel": "in_store"},
+                    )
+                )
         return events
+
+    def _referral(self, person: _Person, day: date, moment: datetime, channel: str) -> list[dict[str, Any]]:
+        """Now and then a known person shares a code; a third of the codes are redeemed 1-12 days later."""
+        side = self.side
+        if not person.user_id or side.random() >= 0.03:
+            return []
+        code = f"REF-{person.index:04d}-{day:%m%d}"
+        where = {"location_id": person.store} if channel == "in_store" else {}
+        sent = self._track(person, moment, "Referral Sent", channel, code=code, **where)
+        if side.random() < 0.35:
+            later = day + timedelta(days=side.randrange(1, 13))
+            newcomer = _Person(-1, None, f"referred-{code.lower()}", person.store, "web", 0, "")
+            at = self._at(later, side.randrange(9, 21), side.randrange(60))
+            converted = self._event(
+                "track",
+                newcomer,
+                at,
+                event="Referral Converted",
+                properties={"code": code},
+                context={"channel": "web"},
+            )
+            self.later.setdefault(later, []).append(converted)
+        return [sent]
+
+    def workshops(self, day: date) -> list[dict[str, Any]]:
+        """Registrations for each store's next Saturday workshop (`event_date`); check-ins on the day."""
+        side = self.side
+        events: list[dict[str, Any]] = []
+        saturday = day + timedelta(days=(5 - day.weekday()) % 7)
+        for store, _name in STORES:
+            event_id = f"workshop-{store}-{saturday.isoformat()}"
+            registrants = self.registrants.setdefault(event_id, [])
+            if saturday > day:  # the week before: a few of the store's regulars sign up
+                for person in self.known:
+                    if person.store == store and person not in registrants and side.random() < 0.01:
+                        at = self._at(day, side.randrange(8, 22), side.randrange(60))
+                        registrants.append(person)
+                        events.append(
+                            self._track(
+                                person,
+                                at,
+                                "Event Registered",
+                                "web",
+                                event_id=event_id,
+                                event_date=saturday.isoformat(),
+                                location_id=store,
+                            )
+                        )
+                continue
+            for person in registrants:  # the day itself: about seven in ten come
+                if side.random() < 0.7:
+                    at = self._at(day, 18, side.randrange(0, 30))
+                    events.append(
+                        self._track(
+                            person,
+                            at,
+                            "Event Attended",
+                            "in_store",
+                            event_id=event_id,
+                            event_date=saturday.isoformat(),
+                            location_id=store,
+                        )
+                    )
+        return [e for e in events if e["timestamp"] <= _iso(self.now)]
 
     def _comment(self, score: int, bad: bool) -> str | None:
         rng = self.rng
@@ -502,6 +592,8 @@ def generate(
                 demo_day.events += events
         if open_store:
             demo_day.events += builder.door_counts(day, visits)
+        demo_day.events += builder.workshops(day)
+        demo_day.events += [e for e in builder.later.pop(day, []) if e["timestamp"] <= _iso(moment)]
         if chat_boost > 1:
             demo_day.events += builder.chat_outage(day)
         if is_rolled:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import mean
+from zoneinfo import ZoneInfo
 
 from touchpoint.models.events import parse_event
 from touchpoint.models.surveys import ResponseSubmission
+from touchpoint.tracking_plan import default_tracking_plan
 from touchpoint_cli.demo_data import BAD_STORE, CSAT_SURVEY, STORES, DemoSize, bad_days, generate
 
 NOW = datetime(2024, 6, 1, 14, 30, tzinfo=UTC)
@@ -93,3 +95,59 @@ def test_chat_tickets_jump_in_the_last_days() -> None:
     before = mean(chat(d.events) for d in days[:-3])
     assert chat(days[-2].events) >= 2 * before + 2
     assert days[-1].day == NOW.date() and days[-2].day == NOW.date() - timedelta(days=1)
+
+
+def _named(days: list, name: str) -> list[dict]:  # type: ignore[type-arg]
+    return [e for d in days for e in d.events if e.get("event") == name]
+
+
+def test_in_store_events_follow_the_tracking_plan() -> None:
+    days = _days()
+    plan = default_tracking_plan()
+    names = {e.get("event") for d in days for e in d.events}
+    assert {"Loyalty Points Earned", "Loyalty Reward Redeemed", "Event Registered", "Event Attended"} <= names
+    assert {"Referral Sent", "Referral Converted"} <= names
+    assert not names & {"Points Earned", "Reward Redeemed"}
+    for day in days:
+        for event in day.events:
+            if event["type"] == "track":
+                assert plan.check(event["event"], event.get("properties", {})) == [], event
+
+
+def test_berlin_counts_two_doors_hamburg_one() -> None:
+    readings = _named(_days(), "Foot Traffic Counted")
+    sensors: dict[tuple[str, str], set[str]] = {}
+    for reading in readings:
+        props = reading["properties"]
+        sensors.setdefault((props["location_id"], props["period_start"]), set()).add(props["sensor_id"])
+    assert sensors and all(
+        doors == ({"entrance-main", "entrance-courtyard"} if store == "berlin-mitte" else {"entrance"})
+        for (store, _), doors in sensors.items()
+    )
+    periods = {(r["properties"]["sensor_id"], r["properties"]["period_start"]) for r in readings}
+    assert len(periods) == len(readings)  # one reading per sensor and period
+
+
+def test_workshops_are_registered_for_ahead_and_attended_on_their_day() -> None:
+    days = _days()
+    registered = _named(days, "Event Registered")
+    attended = _named(days, "Event Attended")
+    assert len(registered) >= 10 and attended
+    for event in registered:
+        held = date.fromisoformat(event["properties"]["event_date"])
+        assert held.weekday() == 5 and event["timestamp"][:10] <= held.isoformat()
+    registrants = {(e["properties"]["event_id"], e["userId"]) for e in registered}
+    zone = ZoneInfo("Europe/Berlin")
+    for event in attended:
+        assert (event["properties"]["event_id"], event["userId"]) in registrants
+        when = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00")).astimezone(zone)
+        assert when.date().isoformat() == event["properties"]["event_date"]
+
+
+def test_referral_conversions_carry_a_code_that_was_sent_before() -> None:
+    days = _days()
+    sent = {e["properties"]["code"]: e["timestamp"] for e in _named(days, "Referral Sent")}
+    converted = _named(days, "Referral Converted")
+    assert len(sent) >= 10 and converted
+    for event in converted:
+        assert sent[event["properties"]["code"]] < event["timestamp"]
