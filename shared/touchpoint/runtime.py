@@ -6,6 +6,7 @@ Built lazily on first use (after moto is started in tests), once per Lambda cont
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
+from typing import cast
 
 from touchpoint.settings import Settings, get_settings
 from touchpoint.storage.alerts import AlertRepository
@@ -26,6 +27,7 @@ from touchpoint.storage.responses import ResponseRepository
 from touchpoint.storage.rollup_state import RollupStateRepository
 from touchpoint.storage.surveys import SurveyRepository
 from touchpoint.storage.tenants import TenantRepository
+from touchpoint.text.engine import ComprehendClient, SentimentEngine, sentiment_engine
 
 
 class Runtime:
@@ -34,6 +36,13 @@ class Runtime:
     def __init__(self, settings: Settings, clients: AwsClients | None = None) -> None:
         self.settings = settings
         self.clients = clients or AwsClients(settings.region)
+
+    @cached_property
+    def sentiment_engine(self) -> SentimentEngine:
+        """Comment sentiment: local, or Amazon Comprehend when the stage chose it (client made on first use)."""
+        return sentiment_engine(
+            self.settings.sentiment_engine, lambda: cast(ComprehendClient, self.clients.comprehend)
+        )
 
     @cached_property
     def tenants(self) -> TenantRepository:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Stage = Literal["local", "test", "dev", "staging", "prod"]
 STAGES: tuple[str, ...] = get_args(Stage)
+SentimentEngineName = Literal["local", "comprehend"]
+SENTIMENT_ENGINES: tuple[str, ...] = get_args(SentimentEngineName)
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{2,39}$")
 _BOOL_TRUE = {"1", "true", "yes", "on"}
 _BOOL_FALSE = {"0", "false", "no", "off", ""}
@@ -43,6 +45,8 @@ class Settings(BaseModel):
     max_event_bytes: int = 32 * 1024
     max_batch_bytes: int = 500 * 1024
     rate_limit_enabled: bool = True
+    sentiment_engine: SentimentEngineName = "local"
+    """Where comment sentiment comes from: the local analyser or Amazon Comprehend (docs/SENTIMENT.md)."""
 
     @property
     def config_table(self) -> str:
@@ -134,6 +138,11 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         raise ConfigurationError(
             "TOUCHPOINT_KEY_PEPPER", "must be at least 16 characters on staging and prod"
         )
+    engine = env.get("TOUCHPOINT_SENTIMENT_ENGINE", "").strip().lower() or "local"
+    if engine not in SENTIMENT_ENGINES:
+        raise ConfigurationError(
+            "TOUCHPOINT_SENTIMENT_ENGINE", f"must be one of {', '.join(SENTIMENT_ENGINES)}, got {engine!r}"
+        )
     return Settings(
         stage=stage,
         resource_prefix=prefix,
@@ -142,6 +151,7 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
         max_event_bytes=_int(env, "TOUCHPOINT_MAX_EVENT_BYTES", 32 * 1024, 1024, 1024 * 1024),
         max_batch_bytes=_int(env, "TOUCHPOINT_MAX_BATCH_BYTES", 500 * 1024, 1024, 6 * 1024 * 1024),
         rate_limit_enabled=_bool(env, "TOUCHPOINT_RATE_LIMIT", True),
+        sentiment_engine=engine,
     )
 
 

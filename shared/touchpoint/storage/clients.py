@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.client import BaseClient
 from botocore.config import Config
 
 if TYPE_CHECKING:
@@ -55,6 +56,12 @@ class AwsClients:
     def sns(self) -> SNSClient:
         """The SNS client (fired alerts are published to the alerts topic)."""
         return self._session_or_default().client("sns", config=_RETRY_CONFIG)
+
+    @cached_property
+    def comprehend(self) -> BaseClient:
+        """The Comprehend client (only with TOUCHPOINT_SENTIMENT_ENGINE=comprehend)."""
+        client: BaseClient = self._session_or_default().client("comprehend", config=_RETRY_CONFIG)
+        return client
 
     @cached_property
     def sts(self) -> STSClient:

@@ -377,7 +377,7 @@ class SurveyService:
         if errors:
             raise AnswerValidationError(errors)
         assert channel is not None
-        masked, comments = analyze_text_answers(survey, clean, language)
+        masked, comments = analyze_text_answers(survey, clean, language, self._runtime.sentiment_engine)
         scores = [
             Score(question_id=q.id, kind=q.kind.value, value=clean[q.id])
             for q in survey.questions
