@@ -363,15 +363,7 @@ class SurveyService:
                     f"not '{language}'",
                 }
             )
-        known_location = existing is not None and location_id == existing.location_id
-        if (
-            location_id
-            and not known_location
-            and not self._runtime.locations.get_location(tenant_id, location_id)
-        ):
-            errors.append(
-                {"field": "locationId", "message": f"'{location_id}' is not a store of this tenant"}
-            )
+        errors += self._place_errors(tenant_id, location_id, merged.touchpoint_id, existing)
         clean, answer_errors = validate_answers(survey, merged.answers, complete=submission.complete)
         errors += answer_errors
         if errors:
@@ -404,6 +396,35 @@ class SurveyService:
             lake_key=None if existing is None else existing.lake_key,
             survey_version=survey.version,
         )
+
+    def _place_errors(
+        self,
+        tenant_id: str,
+        location_id: str | None,
+        touchpoint_id: str | None,
+        existing: StoredResponse | None,
+    ) -> list[dict[str, str]]:
+        """Problems with the store and touchpoint a response names: each must be the tenant's own,
+        the touchpoint one of that store's and not revoked (400 like any invalid answer)."""
+        kept = existing is not None and (existing.location_id, existing.touchpoint_id) == (
+            location_id,
+            touchpoint_id,
+        )
+        if kept:  # both kept from the partial response being completed: checked when it was stored
+            return []
+        locations = self._runtime.locations
+        if location_id and not locations.get_location(tenant_id, location_id):
+            return [{"field": "locationId", "message": f"'{location_id}' is not a store of this tenant"}]
+        if not touchpoint_id:
+            return []
+        if not location_id:
+            message = f"'{touchpoint_id}' cannot be checked without the locationId of its store"
+            return [{"field": "touchpointId", "message": message}]
+        touchpoint = locations.get_touchpoint(tenant_id, location_id, touchpoint_id)
+        if touchpoint is None or touchpoint.revoked:
+            message = f"'{touchpoint_id}' is not an active touchpoint of store '{location_id}'"
+            return [{"field": "touchpointId", "message": message}]
+        return []
 
     def _finish(self, survey: Survey, response: StoredResponse, config: TenantConfig) -> SubmittedResponse:
         coupon = response.coupon_code

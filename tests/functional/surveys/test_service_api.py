@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import TenantKeys
 from tests.functional.surveys.support import lake_keys, stored_docs
+from touchpoint.models.locations import TouchpointKind
 from touchpoint.models.surveys import ResponseSubmission, SubmittedResponse, SurveyStatus
 from touchpoint.runtime import Runtime
 from touchpoint.surveys import (
@@ -32,6 +33,7 @@ def test_the_default_in_store_survey_is_created_and_activated_once(aws: Runtime,
 
 def test_a_qr_feedback_submission_through_the_service(aws: Runtime, tenant: TenantKeys) -> None:
     aws.locations.create_location("acme", "berlin-mitte", "Berlin Mitte")
+    aws.locations.create_touchpoint("acme", "berlin-mitte", "till-1", TouchpointKind.TILL, "Kasse 1")
     service = SurveyService(aws)
     survey = service.create_survey("acme", default_in_store_survey())
     service.activate("acme", survey.survey_id)
