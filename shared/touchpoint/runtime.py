@@ -15,6 +15,7 @@ from touchpoint.storage.coupons import CouponRepository
 from touchpoint.storage.form_state import FormStateRepository
 from touchpoint.storage.identity import IdentityRepository
 from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.landing import EventLanding
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository
 from touchpoint.storage.locations import LocationRepository
 from touchpoint.storage.metrics import MetricsRepository
@@ -58,6 +59,11 @@ class Runtime:
     def lake(self) -> LakeRepository:
         """The S3 data lake."""
         return LakeRepository(self.clients.s3, self.settings.lake_bucket)
+
+    @cached_property
+    def landing(self) -> EventLanding:
+        """Accepted events into the Firehose delivery stream (landed in the lake by Firehose)."""
+        return EventLanding(self.clients.firehose, self.settings.events_stream)
 
     @cached_property
     def rollup_state(self) -> RollupStateRepository:

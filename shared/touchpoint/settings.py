@@ -84,6 +84,11 @@ class Settings(BaseModel):
         return f"{self.resource_prefix}-lake"
 
     @property
+    def events_stream(self) -> str:
+        """The Firehose delivery stream ingest lands accepted events through."""
+        return f"{self.resource_prefix}-events"
+
+    @property
     def alerts_topic_name(self) -> str:
         """SNS topic that receives fired alerts beside the tenant webhook."""
         return f"{self.resource_prefix}-alerts"

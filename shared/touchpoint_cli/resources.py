@@ -1,4 +1,11 @@
-"""Create the resources of `infra/template.yaml` with CloudFormation (moto locally and in tests)."""
+"""Create the resources of `infra/template.yaml` with CloudFormation (moto locally and in tests).
+
+moto's CloudFormation skips the types it does not implement. Of those, the ones Touchpoint's
+functions use (the Firehose delivery stream ingest lands events through) are created afterwards
+through their service's API from the template's own properties (`touchpoint_cli.cfn`), and moto's
+Firehose is taught the dynamic partitioning the template configures
+(`touchpoint_cli.moto_firehose`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,10 @@ import time
 import warnings
 from typing import TYPE_CHECKING
 
+import boto3
+
+from touchpoint_cli.cfn import Resolver, load_template
+from touchpoint_cli.moto_firehose import enable_dynamic_partitioning
 from touchpoint_cli.paths import TEMPLATE_PATH
 
 if TYPE_CHECKING:
@@ -33,8 +44,38 @@ def deploy_stack(
         stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
         status = stack["StackStatus"]
         if status == "CREATE_COMPLETE":
-            return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+            outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+            outputs.update(_create_skipped_resources(cloudformation, name, stage))
+            return outputs
         if status.endswith("FAILED") or status.startswith("ROLLBACK"):
             raise StackFailedError(f"{name}: {status} {stack.get('StackStatusReason', '')}")
         time.sleep(0.1)
     raise StackFailedError(f"{name}: timed out waiting for CREATE_COMPLETE")
+
+
+def _create_skipped_resources(
+    cloudformation: CloudFormationClient, stack_name: str, stage: str
+) -> dict[str, str]:
+    """Create the delivery streams moto's CloudFormation skipped; returns their outputs."""
+    template = load_template()
+    physical_ids = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+        if r.get("PhysicalResourceId")
+    }
+    region = cloudformation.meta.region_name
+    resolver = Resolver(template, {"Stage": stage}, physical_ids, region=region)
+    firehose = boto3.client("firehose", region_name=region)
+    outputs: dict[str, str] = {}
+    enable_dynamic_partitioning()
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::KinesisFirehose::DeliveryStream":
+            continue
+        properties = resolver.resolve(resource["Properties"])
+        firehose.create_delivery_stream(**properties)
+        resolver.physical_ids[logical_id] = properties["DeliveryStreamName"]
+    for key, output in template.get("Outputs", {}).items():
+        value = output["Value"]
+        if isinstance(value, dict) and value.get("Ref") in resolver.physical_ids:
+            outputs[key] = resolver.physical_ids[value["Ref"]]
+    return outputs

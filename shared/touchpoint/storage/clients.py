@@ -16,6 +16,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_firehose import FirehoseClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
@@ -46,6 +47,11 @@ class AwsClients:
     def s3(self) -> S3Client:
         """The S3 client."""
         return self._session_or_default().client("s3", config=_RETRY_CONFIG)
+
+    @cached_property
+    def firehose(self) -> FirehoseClient:
+        """The Firehose client (ingest lands accepted events through the delivery stream)."""
+        return self._session_or_default().client("firehose", config=_RETRY_CONFIG)
 
     @cached_property
     def lambda_(self) -> LambdaClient:
