@@ -167,7 +167,7 @@ def post_alert_redeliver(principal: Principal, alert_id: str) -> dict[str, Any]:
 
 @route(app, "/dashboard", access=READ, on_error=_page_error)
 def get_dashboard(principal: Principal) -> Response:
-    """The dashboard (the sign-in page when there is no session)."""
+    """The dashboard (without a valid session: 401 with the sign-in page)."""
     return views.dashboard(get_runtime(), principal, _request())
 
 

@@ -63,8 +63,10 @@ def _sign_in(
 ) -> tuple[Any, Any]:
     context = browser.new_context(viewport=viewport, java_script_enabled=False, **options)
     page = context.new_page()
-    page.goto(url)
-    assert page.locator("form[action='/dashboard/login']").count() == 1  # not signed in yet: the form
+    response = page.goto(url)
+    # Not signed in yet: 401 (scripts see it), and the browser shows the sign-in form all the same.
+    assert response is not None and response.status == 401
+    assert page.locator("form[action='/dashboard/login']").count() == 1
     page.fill("#key", info.read_key)
     page.click("form[action='/dashboard/login'] button[type=submit]")
     page.wait_for_selector("#north-star")

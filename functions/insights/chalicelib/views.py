@@ -141,15 +141,17 @@ def _this_page(request: Request | None) -> str | None:
 
 
 def page_error(request: Request | None, error: ApiError) -> Response:
-    """How a dashboard page answers a client error: the sign-in page for 401/403, else an error page."""
+    """How a dashboard page answers a client error: for 401/403 the sign-in page with that status
+    (so scripts and monitors see they are not signed in; no `WWW-Authenticate`, which would make a
+    browser prompt for a password), a refused session also cleared; else an error page."""
     lang = page_lang(request) if request is not None else "de"
     if error.status in (401, 403):
         back = safe_next(_this_page(request), lang)
         had_session = request is not None and cookie_value(_headers(request), SESSION_COOKIE) is not None
         if not had_session:
-            return pages.html_response(200, pages.login_page(lang, next_url=back))
+            return pages.html_response(error.status, pages.login_page(lang, next_url=back))
         return pages.html_response(
-            401,
+            error.status,
             pages.login_page(lang, t(lang, "session_expired"), next_url=back),
             {"Set-Cookie": clear_session_cookie()},
         )

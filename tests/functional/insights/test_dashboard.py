@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from html import escape
 from urllib.parse import urlencode
 
 import pytest
@@ -55,8 +56,12 @@ def cookie(key: str) -> dict[str, str]:
 
 
 def test_without_a_session_the_dashboard_shows_the_sign_in_form(client: Client) -> None:
+    # 401, so that scripts and monitors see they are not signed in; a browser shows the page.
     response = client.http.get("/dashboard", headers={"Accept-Language": "en-GB,en;q=0.8"})
-    assert response.status_code == 200
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "WWW-Authenticate" not in response.headers  # it would make a browser prompt for a password
+    assert "Set-Cookie" not in response.headers
     page = response.body.decode()
     assert '<form method="post" action="/dashboard/login">' in page and "read key" in page
     assert (
@@ -66,6 +71,27 @@ def test_without_a_session_the_dashboard_shows_the_sign_in_form(client: Client) 
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     german = client.http.get("/dashboard").body.decode()
     assert "Lese-Schlüssel" in german and '<html lang="de">' in german
+
+
+def test_both_pages_answer_401_with_the_same_sign_in_page_without_or_with_a_forged_session(
+    client: Client,
+) -> None:
+    comments = f"/dashboard/comments?metric=csat&date={RANGE.split('to=')[1]}"
+    for path in (f"/dashboard?{RANGE}", comments):
+        anonymous = client.http.get(path, headers={"Accept-Language": "en"})
+        forged = client.http.get(
+            path, headers={"Accept-Language": "en", "Cookie": "tp_session=v1.acme.k.1.x"}
+        )
+        for response in (anonymous, forged):
+            assert response.status_code == 401, path
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert "WWW-Authenticate" not in response.headers
+            page = response.body.decode()
+            assert '<form method="post" action="/dashboard/login">' in page, path
+            assert f'name="next" value="{escape(path)}"' in page, path  # back here after signing in
+        # The forged session is also cleared and said to have ended; no session, no message.
+        assert "Max-Age=0" in forged.headers["Set-Cookie"]
+        assert 'class="error"' in forged.body.decode() and 'class="error"' not in anonymous.body.decode()
 
 
 def test_sign_in_sets_a_secure_http_only_strict_cookie_and_only_read_keys_may_sign_in(
@@ -255,9 +281,9 @@ def test_a_tampered_cookie_is_refused(
         "",
     ):
         response = client.http.get(f"/dashboard?{RANGE}", headers={"Cookie": f"tp_session={forged}"})
-        assert response.status_code in (200, 401), forged
-        if forged:
-            assert response.status_code == 401, forged
+        assert response.status_code == 401, forged
+        assert "WWW-Authenticate" not in response.headers, forged
+        assert '<form method="post" action="/dashboard/login">' in response.body.decode(), forged
         assert 'id="north-star"' not in response.body.decode(), forged
         api = client.http.get(f"/v1/summary?{RANGE}", headers={"Cookie": f"tp_session={forged}"})
         assert api.status_code == 401, forged

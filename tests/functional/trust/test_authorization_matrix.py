@@ -117,8 +117,9 @@ OBJECT_PARAMS = {
 TENANT_SCOPED_NAMES = {"person_id"}
 PUBLIC_PARAMS = {"token"}
 
-# Browser pages answer a missing or refused key with the sign-in page (200 without a session, as a
-# browser expects) instead of a JSON 401/403: a denied cell there must show the sign-in form and no data.
+# Browser pages answer a missing or refused key with the sign-in page instead of a JSON error, under
+# the same status (401 without a key, 403 for a key of the wrong kind) so that scripts see the refusal:
+# a denied cell there must show the sign-in form and no data.
 SIGN_IN_PAGES = {("/dashboard", "GET"), ("/dashboard/comments", "GET")}
 SIGN_IN_MARK = 'name="key"'
 # The sign-in form is public but checks the key it is given *in the form*: a read key signs in (303),
@@ -171,14 +172,14 @@ def path_params(path: str) -> set[str]:
 
 
 def expected(access: Access, path: str, method: str, caller: Caller) -> str:
-    """The outcome of one cell: 'not-denied', '401', '403', '404', 'not-denied-no-leak', 'sign-in'."""
+    """The outcome of one cell: 'not-denied', '401', '403', '404', 'not-denied-no-leak', 'sign-in 401|403'."""
     if (path, method) == LOGIN:
         return "303" if caller.kind is KeyKind.READ else "401"
     if access.public:
         return "not-denied"
     if caller.kind is None or caller.kind not in access.kinds:
         if (path, method) in SIGN_IN_PAGES:
-            return "sign-in"
+            return f"sign-in {401 if caller.kind is None else 403}"
         return "401" if caller.kind is None else "403"
     if caller.tenant == "A":
         return "not-denied"
@@ -227,9 +228,10 @@ def _check(outcome: str, status: int, text: str, world: World, url: str) -> str 
         return f"denied with {status}: {text[:200]}"
     if outcome in ("303", "401", "403", "404") and status != int(outcome):
         return f"expected {outcome}, got {status}: {text[:200]}"
-    if outcome == "sign-in" and (status not in (200, 401, 403) or SIGN_IN_MARK not in text):
+    sign_in = outcome.startswith("sign-in")
+    if sign_in and (status != int(outcome.split()[1]) or SIGN_IN_MARK not in text):
         return f"expected the sign-in page, got {status}: {text[:200]}"
-    if outcome in ("404", "not-denied-no-leak", "sign-in"):
+    if outcome in ("404", "not-denied-no-leak") or sign_in:
         # An id the caller put in the URL may be echoed ("erasure 'x' not found"): it knew it already.
         leaked = [s for s in world.secrets if s and s in text and s not in url]
         if leaked:
