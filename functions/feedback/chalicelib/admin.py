@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.surveys import check_survey_exists, ensure_default_survey
+from touchpoint.models.inputs import strict_json
 from touchpoint.models.locations import LOCATION_ID_PATTERN, Location, Touchpoint, TouchpointKind
 from touchpoint.qr.codes import form_url
 from touchpoint.qr.tokens import token_for
@@ -55,10 +55,7 @@ def read_json(raw: bytes | None) -> dict[str, Any]:
         raise bad_request("the request body must be a JSON object")
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "payload_too_large", f"the request body exceeds {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("the request body is not valid JSON") from None
+    body = strict_json(raw)
     if not isinstance(body, dict):
         raise bad_request("the request body must be a JSON object")
     return body

@@ -41,6 +41,7 @@ from chalicelib.render import (
 )
 from chalicelib.surveys import survey_for
 from chalicelib.texts import text
+from touchpoint.models.inputs import text_problem
 from touchpoint.models.locations import Location, Touchpoint
 from touchpoint.models.surveys import ResponseSubmission, Survey, SurveyStatus
 from touchpoint.observability import logger
@@ -99,8 +100,21 @@ def _language(request: FormRequest, default: str, survey: Survey | None = None) 
     return negotiate(query_lang, request.header("accept-language"), default, supported)
 
 
+MAX_FORM_FIELDS = 200
+
+
 def _decode(body: bytes) -> str:
     return body[:MAX_FORM_BYTES].decode("utf-8", errors="replace")
+
+
+def read_fields(body: bytes | None) -> dict[str, list[str]] | None:
+    """The fields of a submitted form, or None when it has too many or a field holds a NUL."""
+    try:
+        fields = parse_qs(_decode(body or b""), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more than MAX_FORM_FIELDS fields: a client error, not an outage
+        return None
+    texts = [*fields, *(v for values in fields.values() for v in values)]
+    return None if any(text_problem(t) for t in texts) else fields
 
 
 def resolve(runtime: Runtime, token: str) -> tuple[Resolved | None, RejectReason | None]:
@@ -196,7 +210,9 @@ def _submit(runtime: Runtime, request: FormRequest, policy: FeedbackPolicy, now:
         return _refuse("survey_closed", 410, message_page(ctx, "closed"))
     if request.body is not None and len(request.body) > MAX_FORM_BYTES:
         return _refuse("invalid_answer", 413, message_page(ctx, "refused", reload=True))
-    fields = parse_qs(_decode(request.body or b""), keep_blank_values=True, max_num_fields=200)
+    fields = read_fields(request.body)
+    if fields is None:
+        return _refuse("invalid_answer", 400, message_page(ctx, "refused", reload=True))
     if honeypot_filled(fields, HONEYPOT_FIELD):
         return _refuse("honeypot", 400, message_page(ctx, "refused", reload=True))
     form_token = next(iter(fields.get(FORM_TOKEN_FIELD, [])), "")

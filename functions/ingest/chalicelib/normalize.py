@@ -2,8 +2,9 @@
 
 In order: the batch context is merged under the event's own; an event whose consent denies
 analytics is dropped before anything else looks at it; the event must fit the size limit, pass
-the shared pydantic models and, for planned track events in strict mode, the tracking plan. Then
-its messageId is settled (a deterministic one when it has none), `receivedAt` is stamped,
+the shared pydantic models, for planned track events in strict mode the tracking plan, and carry
+the numbers the metrics read within their ranges (`touchpoint.models.event_numbers`). Then its
+messageId is settled (a deterministic one when it has none), `receivedAt` is stamped,
 `timestamp` is corrected for clock skew the way Segment does (timestamp + (receivedAt - sentAt)
 when the client sent `sentAt`), the IP is truncated and contact traits hashed.
 """
@@ -20,7 +21,16 @@ from pydantic import ValidationError
 
 from chalicelib.content import canonical_bytes, derived_message_id
 from chalicelib.redact import Protection, protect_context, protect_traits
-from touchpoint.models.events import EVENT_TYPES, AliasEvent, GroupEvent, TrackEvent, parse_event
+from touchpoint.models.event_numbers import property_number_problem
+from touchpoint.models.events import (
+    EVENT_TYPES,
+    AliasEvent,
+    GroupEvent,
+    PageEvent,
+    ScreenEvent,
+    TrackEvent,
+    parse_event,
+)
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.privacy import analytics_denied
 from touchpoint.storage.identity import IdentityLink
@@ -176,6 +186,11 @@ def process_event(raw: Any, index: int, info: RequestInfo) -> Outcome:
         if warnings and info.config.schema_mode == "strict":
             reason = "tracking plan: " + "; ".join(str(v) for v in warnings)
             return Rejected(index, "tracking_plan_violation", reason, warnings[0].field, raw, message_id, ids)
+    if isinstance(model, TrackEvent | PageEvent | ScreenEvent):
+        bad_number = property_number_problem(model.properties)
+        if bad_number is not None:
+            where, reason = bad_number
+            return Rejected(index, "number_out_of_range", reason, where, raw, message_id, ids)
 
     client_time = model.timestamp or model.original_timestamp
     sent_at = model.sent_at or info.sent_at

@@ -6,7 +6,6 @@ found (404), never distinguishable from one that does not exist.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from touchpoint.alerts.models import DeliveryStatus, parse_alert_id
 from touchpoint.alerts.rules import MAX_RULES_PER_TENANT, AlertRule, AlertRuleInput
 from touchpoint.alerts.service import AlertDeps, redeliver
 from touchpoint.alerts.webhook import UnsafeWebhookUrlError, check_webhook_url
+from touchpoint.models.inputs import strict_json
 from touchpoint.runtime import Runtime
 from touchpoint.storage.alerts import RuleExistsError, RuleNotFoundError
 from touchpoint.web.errors import ApiError, bad_request, from_validation_error, not_found
@@ -34,10 +34,7 @@ def json_body(raw: bytes | str | None) -> dict[str, Any]:
         raise bad_request("a JSON body is required", field="body")
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "payload_too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("the body is not valid JSON", field="body") from None
+    body = strict_json(raw)
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object", field="body")
     return body

@@ -100,7 +100,7 @@ def same_origin(headers: Mapping[str, str]) -> bool:
 
 def safe_next(value: str | None, lang: str) -> str:
     """Where to go after signing in: a dashboard page of this site only (never an open redirect)."""
-    if value and _NEXT_RE.match(value):
+    if value and _NEXT_RE.fullmatch(value):  # fullmatch: `$` alone lets a trailing newline through
         return value
     return f"/dashboard?lang={lang}"
 

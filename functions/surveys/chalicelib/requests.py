@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
-from touchpoint.models.inputs import query_instant, query_int
+from touchpoint.models.inputs import query_instant, query_int, strict_json
 from touchpoint.models.locations import LOCATION_ID_PATTERN
 from touchpoint.models.surveys import CHANNELS, Survey
 from touchpoint.storage.responses import Position, ResponseFilter
@@ -37,10 +37,7 @@ def json_body(request: Request, max_bytes: int) -> dict[str, Any]:
         )
     if not raw.strip():
         raise bad_request("a JSON object body is required")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("the body is not valid JSON") from None
+    body = strict_json(raw)
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
     return body

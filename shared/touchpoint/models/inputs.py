@@ -1,7 +1,7 @@
 """How every text, number, date and limit from outside is read: one place, so a bug is fixed once.
 
 Plain parse functions raise `InputError` (a ValueError naming the field); the route wrapper
-(`touchpoint.web.routing.route`) answers it with 400 `{"code": "invalid_input", "message",
+(`touchpoint.web.routing.route`) answers it with 400 `{"code": "invalid_request", "message",
 "field"}`. The annotated types carry the same checks into pydantic models, where a failure is an
 ordinary validation error (400 naming the field as well).
 
@@ -18,6 +18,7 @@ ordinary validation error (400 naming the field as well).
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ from pydantic import AfterValidator
 CALENDAR_FIRST = date(2000, 1, 1)
 CALENDAR_LAST = date(2100, 12, 31)
 MAX_QUERY_DIGITS = 18
+MAX_JSON_INT_DIGITS = 100
 DYNAMO_MIN_MAGNITUDE = Decimal("1e-130")
 DYNAMO_MAX_MAGNITUDE = Decimal("1e126")
 DYNAMO_MAX_DIGITS = 38
@@ -94,18 +96,60 @@ def check_json_text(value: Any, prefix: str = "") -> Any:
     return value
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise ValueError(f"an integer has more than {MAX_JSON_INT_DIGITS} digits")
+    return int(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def strict_json(raw: bytes | str, field: str = "body") -> Any:
+    """Parse a JSON body strictly: no NaN/Infinity, no number beyond a float, not nested too deep,
+    and no string with a lone surrogate or a NUL (InputError naming the field otherwise)."""
+    try:
+        value = json.loads(
+            raw, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant
+        )
+    except UnicodeDecodeError:
+        raise InputError(f"the {field} is not UTF-8 text", field) from None
+    except RecursionError:
+        raise InputError(f"the {field} is nested too deeply", field) from None
+    except ValueError as error:
+        raise InputError(f"the {field} is not valid JSON: {error}", field) from None
+    return check_json_text(value)
+
+
 # Numbers ------------------------------------------------------------------------------------------
+
+
+def ascii_int(text: str) -> int | None:
+    """The integer `text` spells in ASCII digits (an optional leading `-`, at most 18 digits), or None.
+
+    `str.isdigit()` alone is not enough: it is True for `²` or `٣`, which `int()` refuses or reads.
+    """
+    text = text.strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdecimal() and len(digits) <= MAX_QUERY_DIGITS):
+        return None
+    return int(text)
 
 
 def query_int(raw: str | None, field: str, *, low: int, high: int, default: int) -> int:
     """A whole number from a query string within `low..high` (`default` when absent or blank)."""
     if raw is None or not raw.strip():
         return default
-    text = raw.strip()
-    if not (text.isascii() and text.isdecimal() and len(text) <= MAX_QUERY_DIGITS):
-        raise InputError(f"{field} must be a whole number from {low} to {high}, got {raw!r}", field)
-    value = int(text)
-    if not low <= value <= high:
+    value = ascii_int(raw)
+    if value is None or not low <= value <= high:
         raise InputError(f"{field} must be a whole number from {low} to {high}, got {raw!r}", field)
     return value
 

@@ -100,7 +100,9 @@ def normalize_contact(kind: str, value: Any) -> str:
 
 def contact_hash(salt: bytes, kind: str, value: Any) -> str:
     """`hmac-sha256:<hex>` of the normalized contact value."""
-    digest = hmac.new(salt, normalize_contact(kind, value).encode("utf-8"), hashlib.sha256).hexdigest()
+    # surrogatepass: a refused event's lone surrogate is still hashed before it goes to quarantine
+    text = normalize_contact(kind, value).encode("utf-8", "surrogatepass")
+    digest = hmac.new(salt, text, hashlib.sha256).hexdigest()
     return HASH_PREFIX + digest
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from touchpoint.models.inputs import ascii_int
 from touchpoint.models.surveys import SCORE_KINDS, Question, QuestionKind, Survey
 
 FieldError = dict[str, str]
@@ -26,8 +27,8 @@ def _whole_number(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        return ascii_int(value)  # ASCII digits only: "²".isdigit() is True, int("²") fails
     return None
 
 

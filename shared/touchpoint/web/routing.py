@@ -25,7 +25,7 @@ from touchpoint.models.inputs import InputError, text_problem
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import Access, Principal, authenticate, write_key_from_json
-from touchpoint.web.errors import ApiError, is_transient_storage_error, storage_unavailable
+from touchpoint.web.errors import ApiError, bad_request, is_transient_storage_error, storage_unavailable
 
 View = Callable[..., Any]
 ACCESS_ATTRIBUTE = "__touchpoint_access__"
@@ -132,7 +132,7 @@ def route(
                 check_parameters(app.current_request, params)
                 result = view(principal, **params)
             except InputError as error:
-                invalid = ApiError(400, "invalid_input", error.message, field=error.field)
+                invalid = bad_request(error.message, field=error.field)
                 return on_error(invalid) if on_error is not None else error_response(invalid)
             except ApiError as error:
                 if error.status >= 500:

@@ -38,7 +38,7 @@ def test_locations_are_created_listed_and_read(aws: Runtime, tenant: TenantKeys,
     ("body", "status", "field"),
     [
         (b"", 400, None),
-        (b"not json", 400, None),
+        (b"not json", 400, "body"),
         (b"[1]", 400, None),
         (json.dumps({"location_id": "bad id!", "name": "X"}).encode(), 400, "location_id"),
         (json.dumps({"location_id": "x", "name": ""}).encode(), 400, "name"),
