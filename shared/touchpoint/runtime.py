@@ -15,8 +15,8 @@ from touchpoint.storage.coupons import CouponRepository
 from touchpoint.storage.form_state import FormStateRepository
 from touchpoint.storage.identity import IdentityRepository
 from touchpoint.storage.lake import LakeRepository
-from touchpoint.storage.landing import EventLanding
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository
+from touchpoint.storage.landing import EventLanding
 from touchpoint.storage.locations import LocationRepository
 from touchpoint.storage.metrics import MetricsRepository
 from touchpoint.storage.privacy_records import PrivacyRecordRepository
