@@ -8,8 +8,9 @@ What a generated day contains: people with a heavy-tailed activity level (70 % k
 the rest anonymous), sessions of page/screen views and track events (product, order, sign-up,
 social, support, loyalty, in-store events, staff, referrals and reviews), some known users
 logging in mid-session (events before the `identify` carry only the `anonymousId`), hourly
-door-counter readings for half of the stores (two doors, `sensor_id`, at every fourth), a daily follower reading per social platform, a share of
-events duplicated into a second file, a few events with a far-off client clock, and survey
+door-counter readings for half of the stores (each with its `sensor_id`; the first store has
+two doors), a daily follower reading per social platform, a share of events duplicated into a
+second file, a few events with a far-off client clock, and survey
 responses (NPS, CSAT, CES, comments) with some resubmitted under the same `responseId`.
 """
 
@@ -122,8 +123,9 @@ class _EventWriter:
         self.count = 0
         self.lines = 0
 
-    def write(self, event: dict[str, Any], moment: datetime) -> None:
-        rng = self._rng
+    def write(self, event: dict[str, Any], moment: datetime, rng: random.Random | None = None) -> None:
+        """Write one event (`rng`: another generator than the day's, e.g. for events added last)."""
+        rng = rng or self._rng
         self.count += 1
         event["messageId"] = f"m-{self.tag}-{self.count:09d}"
         received = moment + timedelta(milliseconds=50 + int(rng.random() * 2000))
@@ -291,29 +293,28 @@ def _write_sessions(
                 return
 
 
+def _reading(location: str, sensor: str, count: int, begin: datetime) -> dict[str, Any]:
+    props = {
+        "location_id": location,
+        "sensor_id": sensor,
+        "count": count,
+        "period_start": _iso(begin),
+        "period_end": _iso(begin + timedelta(hours=1)),
+    }
+    return {
+        "type": "track",
+        "event": "Foot Traffic Counted",
+        "anonymousId": f"counter-{location}",
+        "properties": props,
+    }
+
+
 def _write_system(writer: _EventWriter, rng: random.Random, start: datetime, locations: int) -> None:
-    for index in range(0, locations, 2):  # every other store has door counters, every fourth two doors
+    for index in range(0, locations, 2):  # every other store has a door counter
         location = f"store-{index:03d}"
-        sensors = ("door-1", "door-2") if index % 4 == 0 else ("door-1",)
         for hour in range(8, 22):
             begin = start + timedelta(hours=hour)
-            for sensor in sensors:
-                props = {
-                    "location_id": location,
-                    "sensor_id": sensor,
-                    "count": rng.randint(5, 60),
-                    "period_start": _iso(begin),
-                    "period_end": _iso(begin + timedelta(hours=1)),
-                }
-                writer.write(
-                    {
-                        "type": "track",
-                        "event": "Foot Traffic Counted",
-                        "anonymousId": f"counter-{location}-{sensor}",
-                        "properties": props,
-                    },
-                    begin + timedelta(hours=1),
-                )
+            writer.write(_reading(location, "door-1", rng.randint(5, 60), begin), begin + timedelta(hours=1))
     for platform in _SOCIAL_PLATFORMS:
         writer.write(
             {
@@ -324,6 +325,17 @@ def _write_system(writer: _EventWriter, rng: random.Random, start: datetime, loc
             },
             start + timedelta(hours=23),
         )
+
+
+def _write_second_door(writer: _EventWriter, rng: random.Random, start: datetime) -> None:
+    """The first store's second door (`door-2`), written last with its own generator.
+
+    So the rest of the day is the same as without it.
+    """
+    for hour in range(8, 22):
+        begin = start + timedelta(hours=hour)
+        reading = _reading("store-000", "door-2", rng.randint(5, 60), begin)
+        writer.write(reading, begin + timedelta(hours=1), rng)
 
 
 def _write_responses(
@@ -415,8 +427,8 @@ def generate_day(
 ) -> SyntheticDay:
     """Write one synthetic tenant-day into `out_dir` and return the file paths.
 
-    `events` counts distinct events (duplicates written on top of it); `responses` defaults to
-    one per ten people. Files are named `events-<day>-<n>.jsonl.gz` and
+    `events` counts distinct events (duplicates and the 14 readings of the second door written on
+    top of it); `responses` defaults to one per ten people. Files are named `events-<day>-<n>.jsonl.gz` and
     `responses-<day>.jsonl.gz`, so several days can share one directory.
     """
     if files < 1:
@@ -432,6 +444,7 @@ def generate_day(
         _write_system(writer, rng, start, locations)
         # Sessions start over the first 23 hours so that most of them end on the same day.
         _write_sessions(writer, day, rng, crowd, events, start, max(span_s - 3600.0, 1.0))
+        _write_second_door(writer, random.Random(f"{seed}:{day.isoformat()}:doors"), start)
     finally:
         writer.close()
     response_path = out_dir / f"responses-{day.isoformat()}.jsonl.gz"
