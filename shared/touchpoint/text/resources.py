@@ -40,8 +40,13 @@ class WaitingRule:
     """Number words ("half" -> 0.5, "zwei" -> 2)."""
     limiters: frozenset[str]
     """Words before an amount that make the wait short ("only 5 minutes")."""
-    min_minutes: float
+    ranges: tuple[tuple[float, float], ...]
+    """Amounts (minutes, from inclusive, to exclusive) that make a complaint."""
     value: float
+
+    def is_long(self, minutes: float) -> bool:
+        """True when a wait of `minutes` falls in one of the complaint ranges."""
+        return any(low <= minutes < high for low, high in self.ranges)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,23 @@ class LanguageResources:
     contrast_cancellers: frozenset[str]
     """Words that make a following contrast conjunction additive ("aber auch", "but also")."""
     waiting: WaitingRule
+    duration: WaitingRule
+    """Duration words ("took", "gedauert") with an amount in a complaint range ("the parcel took 6 days")."""
+    question_words: frozenset[str]
+    """First words of a real question ("How long do refunds take?"): its sentiment counts little."""
+    rhetorical_question_words: frozenset[str]
+    """Words that make a question a complaint rather than a request ("why", "warum")."""
+    hypothetical: frozenset[str]
+    """Words of an open condition or indirect question ("whether it works", "ob es funktioniert")."""
+    balance_markers: frozenset[str]
+    """Expressions by which a comment calls itself balanced ("mixed feelings", "gleicht sich aus")."""
+    obligation_words: frozenset[str]
+    """Words of being made to act ("had to", "musste"): a mild complaint unless negated."""
+    obligation_value: float
+    ellipsis_tails: frozenset[str]
+    """Words that may end an elliptic negated clause ("others not so much")."""
+    verb_readings: Mapping[str, frozenset[str]]
+    """Words that carry sentiment only after one of the listed words ("I like"; "treated like a thief")."""
     unnegatable: frozenset[str]
     intensifiers: Mapping[str, float]
     post_intensifiers: Mapping[str, float]
@@ -206,9 +228,20 @@ def load_resources(language: Language) -> LanguageResources:
         units=_folded_map(wait["units"]),
         quantities=_folded_map(wait["quantities"]),
         limiters=_folded_set(wait["limiters"]),
-        min_minutes=float(wait["min_minutes"]),
+        ranges=((float(wait["min_minutes"]), float("inf")),),
         value=float(wait["value"]),
     )
+    took = mods["duration"]
+    duration = WaitingRule(
+        words=_folded_set(took["words"]),
+        persistence=frozenset(),
+        units=waiting.units,
+        quantities=waiting.quantities,
+        limiters=waiting.limiters,
+        ranges=tuple((float(low), float(high)) for low, high in took["ranges"]),
+        value=float(took["value"]),
+    )
+    balance_markers = _folded_set(mods["balance_markers"])
     aspects = tuple(
         Aspect(name=name, cues=_folded_set(spec["cues"]), scores=_folded_map(spec["scores"]))
         for name, spec in aspects_data["aspects"].items()
@@ -235,6 +268,8 @@ def load_resources(language: Language) -> LanguageResources:
         )
         if " " in w
     }
+    obligation_words = _folded_set(mods["obligation"]["words"])
+    modifier_phrases |= {w for w in (*balance_markers, *obligation_words) if " " in w}
     expressions = frozenset({k for k in lexicon if " " in k} | modifier_phrases)
 
     negators = _folded_set(mods["negators"])
@@ -280,6 +315,17 @@ def load_resources(language: Language) -> LanguageResources:
         correlative_negators={fold(k): fold(v) for k, v in mods["correlative_negators"].items()},
         contrast_cancellers=_folded_set(mods["contrast_cancellers"]),
         waiting=waiting,
+        duration=duration,
+        question_words=_folded_set(mods["question_words"]),
+        rhetorical_question_words=_folded_set(mods["rhetorical_question_words"]),
+        hypothetical=_folded_set(mods["hypothetical"]),
+        balance_markers=balance_markers,
+        obligation_words=obligation_words,
+        obligation_value=float(mods["obligation"]["value"]),
+        ellipsis_tails=_folded_set(mods["ellipsis_tails"]),
+        verb_readings={
+            fold(k): _folded_set(v) for k, v in mods["verb_readings"].items() if not k.startswith("_")
+        },
         unnegatable=_folded_set(mods["unnegatable"]),
         intensifiers=intensifiers,
         post_intensifiers=post_intensifiers,

@@ -22,7 +22,7 @@ from functools import lru_cache
 from touchpoint.text.models import Language, Sentiment
 from touchpoint.text.morphology import adjective_lemma, noun_lemma, valence
 from touchpoint.text.normalize import has_repeats
-from touchpoint.text.resources import LanguageResources, load_emoji, load_resources
+from touchpoint.text.resources import LanguageResources, WaitingRule, load_emoji, load_resources
 from touchpoint.text.tokenize import Token
 
 NEUTRAL_BAND = 0.25
@@ -42,10 +42,13 @@ _BEFORE_DECIDED_CONTRAST = 0.25  # when the clause after the contrast carries se
 _AFTER_CONTRAST = 1.5
 _CONCESSIVE = 0.5
 _IRREALIS = 0.2
+_QUESTION = 0.25  # a real question ("How long do refunds take?") asks rather than judges
+_BALANCED = 0.2  # a comment that calls itself balanced ("mixed feelings")
 _NEGATION_REACH = 3
 _NEGATION_SCAN = 6  # tokens looked at, counting words the negator reaches across ("a single")
 _ELLIPSIS_WORDS = 3  # at most this many words in an elliptic negated clause ("others not")
 _POSTPOSED_REACH = 4
+_POSTPOSED_EXPECTATION_REACH = 6
 _INTENSIFIER_REACH = 2
 _PREPOSITION_REACH = 3
 _NUMBER_WORDS = {
@@ -62,6 +65,14 @@ class _Clause:
     contrast: bool = False
     concessive: bool = False
     irrealis: bool = False
+
+
+@dataclass(slots=True)
+class _Sentence:
+    exclamations: int = 0
+    question: bool = False
+    first_word: str = ""
+    rhetorical: bool = False
 
 
 def _number(text: str) -> float:
@@ -114,20 +125,26 @@ def _aspect_scores(language: Language, key: str) -> tuple[tuple[str, float], ...
     return tuple(pairs)
 
 
-def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], list[int]]:
-    """Clauses (split at punctuation, contrast conjunctions and concessive words) and the number of
-    exclamation marks of each sentence."""
+def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], list[_Sentence]]:
+    """Clauses (split at punctuation, contrast conjunctions and concessive words) and the sentences
+    (exclamation marks, whether a sentence is a question)."""
     clauses: list[_Clause] = [_Clause()]
-    exclamations = [0]
+    sentences = [_Sentence()]
     sentence = 0
     for index, token in enumerate(tokens):
         key = token.key
         if token.kind == "end":
-            exclamations[sentence] += token.exclamations
+            sentences[sentence].exclamations += token.exclamations
+            sentences[sentence].question = "?" in token.text
             sentence += 1
-            exclamations.append(0)
+            sentences.append(_Sentence())
             clauses.append(_Clause(sentence=sentence))
             continue
+        if token.is_word:
+            if not sentences[sentence].first_word:
+                sentences[sentence].first_word = key
+            if key in res.rhetorical_question_words:
+                sentences[sentence].rhetorical = True
         if token.kind == "sep":
             clauses.append(_Clause(sentence=sentence))
             continue
@@ -136,6 +153,10 @@ def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], 
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if key in res.contrast and following is not None and following.key in res.contrast_cancellers:
             current.tokens.append(token)  # "aber auch" / "but also": additive, not a contrast
+            continue
+        after_verb = index > 0 and _is_verb(tokens[index - 1], res)
+        if key in res.contrast and res.language == "de" and after_verb and not starts_clause:
+            current.contrast = True  # "kam aber nie": the verb's own clause is the contrast
             continue
         if token.is_word and (key in res.contrast or key in res.concessive) and not starts_clause:
             current = _Clause(sentence=sentence)
@@ -149,7 +170,7 @@ def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], 
                 current.contrast = True
             if key in res.concessive:
                 current.concessive = True
-            if key in res.irrealis:
+            if key in res.irrealis or key in res.hypothetical:
                 current.irrealis = True
         current.tokens.append(token)
     kept = [c for c in clauses if c.tokens]
@@ -160,7 +181,14 @@ def _split(tokens: list[Token], res: LanguageResources) -> tuple[list[_Clause], 
             for clause in in_sentence:
                 if any(t.key in res.conditional_modal for t in clause.tokens):
                     clause.irrealis = True
-    return kept, exclamations
+    return kept, sentences
+
+
+def _is_verb(token: Token, res: LanguageResources) -> bool:
+    """True for a known finite verb form ("kam", "findet", "ist")."""
+    return token.is_word and (
+        token.key in res.verbs or token.key in res.copulas or token.key in res.lexicon_verbs
+    )
 
 
 class _ClauseScorer:
@@ -208,22 +236,20 @@ class _ClauseScorer:
                     return score
         return None
 
-    def _long_wait(self) -> bool:
-        """True when the clause names a wait of at least the rule's minutes, or says it goes on
+    def _long_wait(self, rule: WaitingRule) -> bool:
+        """True when the clause names a wait in one of the rule's complaint ranges, or says it goes on
         ("still", "seit", "immer noch")."""
-        rule = self.res.waiting
         for k, token in enumerate(self.tokens):
             if token.key in rule.persistence:
                 return True
             minutes = rule.units.get(token.key)
-            if minutes is not None and minutes * self._amount_before(k) >= rule.min_minutes:
+            if minutes is not None and rule.is_long(minutes * self._amount_before(rule, k)):
                 return True
         return False
 
-    def _amount_before(self, k: int) -> float:
+    def _amount_before(self, rule: WaitingRule, k: int) -> float:
         """The amount in front of a time unit ("25 minutes", "half an hour", "zwei Stunden"); 1 if none
         is written, 0 after a limiter ("only 5 minutes", "nur 5 Minuten")."""
-        rule = self.res.waiting
         amount: float | None = None
         for j in range(k - 1, max(-1, k - 4), -1):
             token = self.tokens[j]
@@ -275,8 +301,13 @@ class _ClauseScorer:
             value = self._aspect_value(i, key)
             if value is None:
                 value = valence(self.language, key)
-            if key in res.waiting.words and (value or 0.0) > res.waiting.value and self._long_wait():
-                value = res.waiting.value
+            readings = res.verb_readings.get(key)
+            previous = self._word(i - 1)
+            if readings is not None and previous is not None and previous.key not in readings:
+                value = None  # "treated like a thief": a preposition, not "to like"
+            for rule in (res.waiting, res.duration):
+                if key in rule.words and (value or 0.0) > rule.value and self._long_wait(rule):
+                    value = rule.value
             if not value and key in res.expectations:
                 self.expectation[i] = True
             if value and (token.shouted or has_repeats(token.text)):
@@ -284,11 +315,20 @@ class _ClauseScorer:
             self.values[i] = value
 
     def resolve(self) -> None:
-        """A resolved negative noun no longer counts ("Problem gelöst", "issue solved")."""
-        if not any(t.key in self.res.resolvers for t in self.tokens):
+        """Once resolved, a complaint no longer counts ("Problem gelöst", "charged twice, fixed at once");
+        an unresolved one still does ("not fixed", "nicht behoben")."""
+        resolved = [
+            k
+            for k, t in enumerate(self.tokens)
+            if t.key in self.res.resolvers
+            and not any(
+                w is not None and w.key in self.res.negators for w in map(self._word, range(k - 3, k))
+            )
+        ]
+        if not resolved:
             return
         for i, value in enumerate(self.values):
-            if value is not None and value < 0 and self.tokens[i].key in self.res.lexicon_nouns:
+            if value is not None and value < 0 and not self._is_emoji(i):
                 self.values[i] = 0.0
 
     def modify(self) -> None:
@@ -382,14 +422,17 @@ class _ClauseScorer:
             following = self._word(j + 1)
             if following is not None and following.key in res.negation_breakers.get(token.key, frozenset()):
                 continue
-            for i in range(j - 1, max(-1, j - 1 - _POSTPOSED_REACH), -1):
+            for i in range(j - 1, max(-1, j - 1 - _POSTPOSED_EXPECTATION_REACH), -1):
                 if not self.tokens[i].is_word and self.tokens[i].kind not in ("emoji", "emoticon"):
                     break
                 value = self.values[i]
                 if self._is_emoji(i):
                     continue  # "nicht 😡" and "😡 nicht" stay angry
-                if value and not self.negated[i] and self.tokens[i].key not in res.unnegatable:
-                    self.values[i] = self._negate(i, value)
+                expected = self.expectation[i] and not value
+                if not expected and j - i > _POSTPOSED_REACH:
+                    continue  # only an expected event is denied from further back ("ging nach zwei Tagen nicht mehr")
+                if (value or expected) and not self.negated[i] and self.tokens[i].key not in res.unnegatable:
+                    self.values[i] = self._negate(i, value)  # "Das Paket kam nie", "wusste keiner"
                     break
 
     def _post_intensify(self) -> None:
@@ -409,7 +452,16 @@ class _ClauseScorer:
         self.resolve()
         self.modify()
         self._prepositional_concession()
-        return sum(v for v in self.values if v)
+        return sum(v for v in self.values if v) + self._obligation()
+
+    def _obligation(self) -> float:
+        """Being made to act is a mild complaint ("had to ask twice"), unless negated ("never had to wait")."""
+        res = self.res
+        if not any(t.key in res.obligation_words for t in self.tokens):
+            return 0.0
+        if any(t.key in res.negators for t in self.tokens):
+            return 0.0
+        return res.obligation_value
 
     def _prepositional_concession(self) -> None:
         """Only the words governed by a concessive preposition count less ("Trotz des Andrangs")."""
@@ -424,7 +476,7 @@ class _ClauseScorer:
 def raw_sentiment(tokens: list[Token], language: Language) -> float:
     """Unbounded sentiment sum of a tokenised comment (positive > 0 > negative)."""
     res = load_resources(language)
-    clauses, exclamations = _split(tokens, res)
+    clauses, sentences = _split(tokens, res)
     last_contrast = max((i for i, c in enumerate(clauses) if c.contrast), default=None)
     totals: list[float] = []
     for clause in clauses:
@@ -432,10 +484,11 @@ def raw_sentiment(tokens: list[Token], language: Language) -> float:
         if totals and not total and _is_negated_ellipsis(clause.tokens, res):
             total = totals[-1] * (_NEGATE_POSITIVE if totals[-1] > 0 else _NEGATE_NEGATIVE)
         totals.append(total)
+    _ironic_interjections(clauses, totals, res)
     before = _BEFORE_CONTRAST
     if last_contrast is not None and any(totals[last_contrast:]):
         before = _BEFORE_DECIDED_CONTRAST
-    sentence_totals = [0.0] * len(exclamations)
+    sentence_totals = [0.0] * len(sentences)
     for index, clause in enumerate(clauses):
         weight = 1.0
         if last_contrast is not None:
@@ -446,14 +499,33 @@ def raw_sentiment(tokens: list[Token], language: Language) -> float:
             weight *= _IRREALIS
         sentence_totals[clause.sentence] += weight * totals[index]
     total = 0.0
-    for sentence_total, marks in zip(sentence_totals, exclamations, strict=True):
-        total += sentence_total * (1.0 + _EXCLAMATION * min(marks, _MAX_EXCLAMATIONS))
+    for sentence_total, sentence in zip(sentence_totals, sentences, strict=True):
+        if sentence.question and sentence.first_word in res.question_words and not sentence.rhetorical:
+            sentence_total *= _QUESTION
+        total += sentence_total * (1.0 + _EXCLAMATION * min(sentence.exclamations, _MAX_EXCLAMATIONS))
+    if any(t.key in res.balance_markers for t in tokens):
+        total *= _BALANCED
     return total
+
+
+def _ironic_interjections(clauses: list[_Clause], totals: list[float], res: LanguageResources) -> None:
+    """A lone word of praise beside a complaint is ironic ("Wrong size again. Brilliant.", "Great, still
+    no parcel"): it counts against, not for."""
+    for index, clause in enumerate(clauses):
+        if len(clause.tokens) != 1 or not clause.tokens[0].is_word or totals[index] <= 0:
+            continue
+        if clause.tokens[0].key in res.unnegatable:
+            continue  # thanks after a complaint are polite, not ironic
+        rest = [t for k, t in enumerate(totals) if k != index]
+        if sum(rest) < 0 and all(t <= 0 for t in rest):
+            totals[index] = -totals[index]
 
 
 def _is_negated_ellipsis(tokens: list[Token], res: LanguageResources) -> bool:
     """A short clause ending in a negator, "others not" / "andere nicht": it denies the clause before."""
     words = [t for t in tokens if t.is_word]
+    while len(words) > 2 and words[-1].key in res.ellipsis_tails:
+        words.pop()  # "others not so much"
     return 2 <= len(words) <= _ELLIPSIS_WORDS and words[-1].key in res.negators
 
 

@@ -27,7 +27,7 @@ from touchpoint.text import analyze_comment
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "sentiment"
 LABELS = ("positive", "neutral", "negative")
-SETS = ("heldout.json", "tuning.json")
+SETS = ("heldout.json", "tuning.json", "development.json")
 MIN_OVERALL = 0.90
 MIN_PER_LANGUAGE = 0.88
 
@@ -133,7 +133,7 @@ def test_heldout_accuracy() -> None:
     assert not below, "below 88 %: " + ", ".join(f"{lang} {rates[lang]:.1%}" for lang in below)
 
 
-@pytest.mark.parametrize("name", ["tuning.json"])
+@pytest.mark.parametrize("name", ["tuning.json", "development.json"])
 def test_development_sets_accuracy(name: str) -> None:
     result = score(load(name))
     print("\n" + result.figures(name))
