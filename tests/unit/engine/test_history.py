@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from tests.unit.engine.factories import DAY, Lake, identify, page, t
+from tests.unit.engine.factories import DAY, Lake, identify, page, t, track
 from tests.unit.engine.test_pipeline import rich_day
 from touchpoint.engine import EngineInputs, compute_day_result
 from touchpoint.engine.history import DIGEST_TABLES
@@ -190,3 +190,33 @@ def test_person_scores_are_written_per_person_with_the_change_over_30_days(tmp_p
     assert [tuple(str(v) if v is not None else None for v in r) for r in parquet] == [
         tuple(str(v) if v is not None else None for v in r) for r in rows
     ]
+
+
+def test_a_digest_written_before_a_column_was_added_reads_it_as_null(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    early = DAY - timedelta(days=3)
+    lake.events(
+        track("Referral Sent", t("10:00", early), user="u1", props={"code": "R1", "location_id": "s1"}),
+        track(
+            "Loyalty Points Earned", t("10:00", early), user="u1", props={"points": 5, "location_id": "s1"}
+        ),
+        page(t("10:00"), user="u2"),
+    )
+    compute_day_result(lake.inputs(), early, TenantConfig(), digest_out=tmp_path / "d")
+    plan_rows = tmp_path / "d" / early.isoformat() / "plan_rows.parquet"
+    con = duckdb.connect()
+    old = con.execute(  # the columns of the first digests: no location, event_date, code
+        f"SELECT person, message_id, ts, event, event_id, prop_platform, followers FROM read_parquet('{plan_rows}')"
+    ).fetchall()
+    assert len(old) == 2
+    con.execute(
+        f"COPY (SELECT person, message_id, ts, event, event_id, prop_platform, followers "
+        f"FROM read_parquet('{plan_rows}')) TO '{tmp_path / 'old.parquet'}' (FORMAT parquet)"
+    )
+    (tmp_path / "old.parquet").replace(plan_rows)
+    inputs = EngineInputs(lake.event_files, digests={early: tmp_path / "d" / early.isoformat()}, raw_from=DAY)
+    points = compute_day_result(inputs, DAY, TenantConfig()).points
+    members = {tuple(p.breakdown.items()): p.value for p in points if p.metric == "active_loyalty_members"}
+    assert members == {(): 1.0}  # u1, without the location the old digest did not keep
+    # an old digest holds no codes: its sendings cannot be matched, the rate is absent, not wrong
+    assert not [p for p in points if p.metric == "referral_conversion_rate"]
