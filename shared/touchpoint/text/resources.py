@@ -43,6 +43,9 @@ class WaitingRule:
     ranges: tuple[tuple[float, float], ...]
     """Amounts (minutes, from inclusive, to exclusive) that make a complaint."""
     value: float
+    praise_max_minutes: float = -1.0
+    """A written amount up to this many minutes is praise ("done in two minutes"); below 0: never."""
+    praise_value: float = 0.0
 
     def is_long(self, minutes: float) -> bool:
         """True when a wait of `minutes` falls in one of the complaint ranges."""
@@ -240,6 +243,8 @@ def load_resources(language: Language) -> LanguageResources:
         limiters=waiting.limiters,
         ranges=tuple((float(low), float(high)) for low, high in took["ranges"]),
         value=float(took["value"]),
+        praise_max_minutes=float(took.get("praise_max_minutes", -1)),
+        praise_value=float(took.get("praise_value", 0)),
     )
     balance_markers = _folded_set(mods["balance_markers"])
     aspects = tuple(

@@ -247,6 +247,18 @@ class _ClauseScorer:
                 return True
         return False
 
+    def _quick(self, rule: WaitingRule) -> bool:
+        """True when the clause names a short time, written out ("took two seconds", "in zwei Minuten")."""
+        for k, token in enumerate(self.tokens):
+            minutes = rule.units.get(token.key)
+            if (
+                minutes is not None
+                and k > 0
+                and (self.tokens[k - 1].kind == "number" or self.tokens[k - 1].key in rule.quantities)
+            ):
+                return minutes * self._amount_before(rule, k) <= rule.praise_max_minutes
+        return False
+
     def _amount_before(self, rule: WaitingRule, k: int) -> float:
         """The amount in front of a time unit ("25 minutes", "half an hour", "zwei Stunden"); 1 if none
         is written, 0 after a limiter ("only 5 minutes", "nur 5 Minuten")."""
@@ -308,6 +320,8 @@ class _ClauseScorer:
             for rule in (res.waiting, res.duration):
                 if key in rule.words and (value or 0.0) > rule.value and self._long_wait(rule):
                     value = rule.value
+            if key in res.duration.words and not value and self._quick(res.duration):
+                value = res.duration.praise_value
             if not value and key in res.expectations:
                 self.expectation[i] = True
             if value and (token.shouted or has_repeats(token.text)):

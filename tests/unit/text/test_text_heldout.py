@@ -9,7 +9,7 @@ so the test is a strict expected failure that turns into a failure once the targ
 The held-out test prints figures only (accuracy overall and per language, the confusion counts
 gold -> predicted), never a sentence, and none of its assertions can show one: a set that is
 looked at stops being held out. `tuning.json` and `development.json`, the development sets, must
-stay at 90 % or more; their misses are printed with `-s`.
+stay at 90 % and 88 % or more; their misses are printed with `-s`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ LABELS = ("positive", "neutral", "negative")
 SETS = ("heldout.json", "tuning.json", "development.json")
 MIN_OVERALL = 0.90
 MIN_PER_LANGUAGE = 0.88
+MIN_DEVELOPMENT = {"tuning.json": 0.90, "development.json": 0.88}  # regression floors, below today's figures
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -133,10 +134,10 @@ def test_heldout_accuracy() -> None:
     assert not below, "below 88 %: " + ", ".join(f"{lang} {rates[lang]:.1%}" for lang in below)
 
 
-@pytest.mark.parametrize("name", ["tuning.json", "development.json"])
+@pytest.mark.parametrize("name", list(MIN_DEVELOPMENT))
 def test_development_sets_accuracy(name: str) -> None:
     result = score(load(name))
     print("\n" + result.figures(name))
     for miss in result.misses:
         print("   ", miss)
-    assert result.overall >= MIN_OVERALL
+    assert result.overall >= MIN_DEVELOPMENT[name]
