@@ -20,23 +20,12 @@ def ago(days: int, hhmm: str = "10:00") -> datetime:
 def reading(
     location: str, start: datetime, count: int, *, received: datetime | None = None
 ) -> dict[str, Any]:
-    props = {
-        "location_id": location,
-        "count": count,
-        "period_start": iso(start),
-        "period_end": iso(start + timedelta(hours=1)),
-    }
-    return track(
-        "Foot Traffic Counted",
-        start + timedelta(hours=1),
-        anon=f"counter-{location}",
-        props=props,
-        received=received,
-    )
+    """A one-hour reading of a store's counter that sends no sensor_id."""
+    return door(location, None, start, count, received=received)
 
 
 def door(
-    location: str, sensor: str | None, start: datetime, count: int, *, received: datetime
+    location: str, sensor: str | None, start: datetime, count: int, *, received: datetime | None = None
 ) -> dict[str, Any]:
     """A one-hour reading of one door counter (`sensor` None: a counter that sends no sensor_id)."""
     props: dict[str, Any] = {
