@@ -35,9 +35,9 @@ Numbers (the accepted ranges are `touchpoint.models.limits`, shared with ingest)
 metrics cannot use is treated as absent and counted in the row's `skipped`, so one bad value in
 the lake never fails a tenant-day. Unusable means not a JSON number (a string such as "12.5", a
 boolean, an object), NaN or infinite, a literal too large for a double (400 digits), or out of
-range: money (`revenue`, `total`, product `price`) beyond +-MAX_MONEY; `count`, `points` and
-`followers` not a whole number in MIN_COUNT..MAX_COUNT; product `quantity` outside
-MIN_COUNT..MAX_COUNT; `rating` outside MIN_RATING..MAX_RATING; an `event_date` that is not a
+range: money (`revenue`, `total`, product `price`) beyond +-MAX_MONEY; `count`, `points`,
+`followers` and product `quantity` not a whole number in MIN_COUNT..MAX_COUNT; `rating` outside
+MIN_RATING..MAX_RATING; an `event_date` that is not a
 `YYYY-MM-DD` date. A product line with an unusable price or quantity is dropped from `products`
 (and from the revenue fallback); an unusable `revenue` falls back to `total`, then the products.
 Only the numbers of the events whose metrics read them are checked (`count` of Foot Traffic
@@ -151,7 +151,7 @@ def _is_date(expr: str) -> str:
 
 
 _PRICE = _money("p.price")
-_QUANTITY = _number("p.quantity", float(MIN_COUNT), float(MAX_COUNT))
+_QUANTITY = _count("p.quantity")
 _LINE_OK = f"(p.price IS NULL OR {_PRICE} IS NOT NULL) AND (p.quantity IS NULL OR {_QUANTITY} IS NOT NULL)"
 _PRODUCTS = (
     f"list_transform(list_filter(properties.products, lambda p: {_LINE_OK}), lambda p: {{"

@@ -55,6 +55,7 @@ def stored_lake(tmp_path: Path) -> Lake:
                 {"product_id": "p1", "price": 10.0, "quantity": 2},  # 20
                 {"product_id": "p2", "price": 1e300, "quantity": 1},  # skipped line
                 {"product_id": "p3", "price": 5.0, "quantity": -3},  # skipped line
+                {"product_id": "p4", "price": 5.0, "quantity": 0.5},  # skipped line: not whole
             ],
         ),
         reading(100, "north"),
@@ -109,8 +110,8 @@ def test_unusable_stored_values_are_skipped_and_the_rest_is_exact(tmp_path: Path
         assert point.value is None or math.isfinite(point.value)
         assert point.value is None or abs(point.value) < 1e15, point
     # revenue x6 (huge, too-negative, digits, nan, text, flag) + inf's revenue (its total is fine)
-    # + 2 product lines + 3 counts + 2 points + 1 rating + 1 followers + 1 redeemed points + 1 event_date
-    assert result.skipped_values == 7 + 2 + 3 + 2 + 1 + 1 + 1 + 1
+    # + 3 product lines + 3 counts + 2 points + 1 rating + 1 followers + 1 redeemed points + 1 event_date
+    assert result.skipped_values == 7 + 3 + 3 + 2 + 1 + 1 + 1 + 1
 
 
 def test_a_day_with_only_a_huge_revenue_rolls_up(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_the_plan_lists_every_standard_event_of_the_metric_catalog() -> None:
         ("Order Completed", {"revenue": "12.50"}, ["properties.revenue: must be number, got string"]),
         ("Order Completed", {"products": [{"price": -1}, {"quantity": True}]}, [
             "properties.products.0.price: must be at least 0, got -1",
-            "properties.products.1.quantity: must be number, got boolean",
+            "properties.products.1.quantity: must be integer, got boolean",
         ]),
         ("Foot Traffic Counted", {"location_id": "berlin", "count": 12.0}, []),
         ("Foot Traffic Counted", {"count": 1.5}, [
