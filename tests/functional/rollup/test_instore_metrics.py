@@ -8,6 +8,7 @@ digests, as the nightly rollup does) and then the day, and reads the stored metr
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -191,7 +192,9 @@ def test_referrals_matched_by_code(aws: Runtime, tenant: TenantKeys, sender: Sen
     assert points(aws, tenant.tenant_id, "referrals_sent") == {"": (1, {}), "berlin": (1, {})}  # R4 on D
 
 
-def test_unusable_stored_values_do_not_fail_the_day(aws: Runtime, tenant: TenantKeys) -> None:
+def test_unusable_stored_values_do_not_fail_the_day(
+    aws: Runtime, tenant: TenantKeys, caplog: pytest.LogCaptureFixture
+) -> None:
     """Values ingest never lets through today, but older objects in the lake may hold."""
 
     def order(order_id: str, revenue: Any) -> dict[str, Any]:
@@ -228,8 +231,13 @@ def test_unusable_stored_values_do_not_fail_the_day(aws: Runtime, tenant: Tenant
         reading("east", 1e20),
     ]
     write_events_like_ingest(aws, tenant.tenant_id, stored)
-    result = build_service(aws).run_day(tenant.tenant_id, DAY)
+    with caplog.at_level(logging.WARNING, logger="touchpoint.engine"):
+        result = build_service(aws).run_day(tenant.tenant_id, DAY)
     assert result.status == "done"
+    skipped = [
+        getattr(r, "skipped_values", None) for r in caplog.records if r.name.startswith("touchpoint.engine")
+    ]
+    assert skipped == [6]  # 4 revenues, 2 counts
     assert points(aws, tenant.tenant_id, "orders")[""][0] == 5
     assert points(aws, tenant.tenant_id, "revenue")[""][0] == 25.5  # the four unusable revenues count 0
     assert points(aws, tenant.tenant_id, "foot_traffic")["berlin"][0] == 100
