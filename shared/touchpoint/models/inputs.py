@@ -169,7 +169,8 @@ def dynamo_number_problem(value: float | int | Decimal) -> str | None:
     magnitude = abs(number)
     if not DYNAMO_MIN_MAGNITUDE <= magnitude < DYNAMO_MAX_MAGNITUDE:
         return "must be 0 or have a magnitude from 1e-130 to below 1e126"
-    if len(number.normalize().as_tuple().digits) > DYNAMO_MAX_DIGITS:
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")  # not normalize(): it rounds to 28
+    if len(digits) > DYNAMO_MAX_DIGITS:
         return f"must have at most {DYNAMO_MAX_DIGITS} significant digits"
     return None
 
