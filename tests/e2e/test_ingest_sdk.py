@@ -71,15 +71,17 @@ def test_track_identify_page_and_screen_land_in_the_lake(stack: LocalInfo, gzip:
 
 
 def test_batched_upload_with_a_storage_fault_is_retried_by_the_sdk_and_stored_once(stack: LocalInfo) -> None:
-    s3: Any = get_runtime().clients.s3
+    firehose: Any = get_runtime().clients.firehose
     failures: list[str] = []
 
     def fail_once(**kwargs: Any) -> None:
         if not failures:
-            failures.append("PutObject")
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
+            failures.append("PutRecordBatch")
+            raise ClientError(
+                {"Error": {"Code": "ServiceUnavailableException", "Message": "injected"}}, "PutRecordBatch"
+            )
 
-    s3.meta.events.register("before-call.s3.PutObject", fail_once)
+    firehose.meta.events.register("before-call.firehose.PutRecordBatch", fail_once)
     client = SegmentClient(
         stack.write_key, host=stack.api_url, gzip=True, upload_size=50, upload_interval=0.05
     )
@@ -91,8 +93,8 @@ def test_batched_upload_with_a_storage_fault_is_retried_by_the_sdk_and_stored_on
         client.flush()
     finally:
         client.join()
-        s3.meta.events.unregister("before-call.s3.PutObject", fail_once)
-    assert failures == ["PutObject"]  # the first upload got a 503 and was retried
+        firehose.meta.events.unregister("before-call.firehose.PutRecordBatch", fail_once)
+    assert failures == ["PutRecordBatch"]  # the first upload got a 503 and was retried
     stored = _lake(stack)
     assert all(message_id in stored for message_id in ids)
     assert {_copies(stack, message_id) for message_id in ids[:5]} == {1}

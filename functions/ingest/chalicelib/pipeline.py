@@ -1,10 +1,10 @@
-"""A request's events, sorted into what is stored, quarantined, skipped, and the lake objects.
+"""A request's events, sorted into what is stored, quarantined and skipped, grouped by UTC day.
 
 Pure functions: `prepare` runs every event through `process_event`; `drop_suppressed` removes the
 events of people on the erasure suppression list (also from the quarantine, which must not keep
-their data either); `lake_objects` groups the accepted events by UTC day into content-addressed
-objects. Exact repeats of an event within one request (same messageId and content) are stored
-once.
+their data either); `events_by_day` groups the accepted events by the UTC day they land under
+and the tenant-local days they touch. Exact repeats of an event within one request (same
+messageId and content) are stored once.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
 
-from chalicelib.content import ObjectDigest
 from chalicelib.normalize import Accepted, ConsentDenied, Rejected, RequestInfo, iso_utc, process_event
 from chalicelib.redact import redact_event
 from touchpoint.storage.identity import IdentityLink
@@ -47,10 +46,9 @@ class Prepared:
 
 
 @dataclass
-class LakeObject:
-    """One object to write: its key, its lines and the tenant-local days they fall on."""
+class DayEvents:
+    """The accepted events of one UTC day (Firehose lands them under that day) and their local days."""
 
-    key: str
     utc_day: date
     records: list[dict[str, Any]]
     local_days: set[date]
@@ -87,21 +85,14 @@ def drop_suppressed(prepared: Prepared, suppressed: frozenset[str]) -> None:
     prepared.rejected = kept_rejected
 
 
-def lake_objects(tenant_id: str, accepted: list[Accepted]) -> list[LakeObject]:
-    """One object per UTC day of the events, in request order, keyed by content."""
-    digests: dict[date, ObjectDigest] = {}
-    objects: dict[date, LakeObject] = {}
+def events_by_day(accepted: list[Accepted]) -> list[DayEvents]:
+    """The accepted events by UTC day of their time, days in order, events in request order."""
+    days: dict[date, DayEvents] = {}
     for event in accepted:
-        day = event.utc_day
-        if day not in digests:
-            digests[day] = ObjectDigest(tenant_id, day)
-            objects[day] = LakeObject("", day, [], set())
-        digests[day].add(event.message_id, event.canonical)
-        objects[day].records.append(event.record)
-        objects[day].local_days.add(event.local_day)
-    for day, lake_object in objects.items():
-        lake_object.key = digests[day].key()
-    return [objects[day] for day in sorted(objects)]
+        group = days.setdefault(event.utc_day, DayEvents(event.utc_day, [], set()))
+        group.records.append(event.record)
+        group.local_days.add(event.local_day)
+    return [days[day] for day in sorted(days)]
 
 
 def quarantine_lines(rejected: list[Rejected], info: RequestInfo) -> list[dict[str, Any]]:

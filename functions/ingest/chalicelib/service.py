@@ -5,7 +5,8 @@ check the suppression list (only ids not yet cleared at its current generation) 
 links in one batched read, write everything, publish metrics, answer like Segment: `200 {"success": true}`
 (with `rejected` / `warnings` lists when some events were quarantined or broke the plan), 400
 for a body that cannot be read, 413 over the size limits, 429 over the tenant's rate, and 503
-only when storage failed (the SDK retries, and the retry neither loses nor duplicates).
+only when storage or the landing stream failed (the SDK retries: nothing is lost, and readers count
+an event landed twice once, by its messageId).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chalicelib.body import BodyError, decode_body
 from chalicelib.envelope import BATCH, open_envelope
 from chalicelib.links_cache import remember, unknown_links
 from chalicelib.normalize import RequestInfo
-from chalicelib.pipeline import Prepared, drop_suppressed, lake_objects, prepare, quarantine_lines
+from chalicelib.pipeline import Prepared, drop_suppressed, events_by_day, prepare, quarantine_lines
 from chalicelib.rate import admit
 from chalicelib.redact import Protection, redact_body
 from chalicelib.store import Stored, store_outcome
@@ -33,12 +34,13 @@ from touchpoint.observability import logger, tracer
 from touchpoint.privacy import contact_salt
 from touchpoint.runtime import Runtime, get_runtime
 from touchpoint.storage.identity import StorageIncompleteError
+from touchpoint.storage.landing import LandingError
 from touchpoint.tracking_plan import default_tracking_plan
 from touchpoint.web.auth import Principal
 from touchpoint.web.errors import ApiError, unauthorized
 from touchpoint.web.routing import json_response
 
-STORAGE_ERRORS = (ClientError, BotoCoreError, StorageIncompleteError)
+STORAGE_ERRORS = (ClientError, BotoCoreError, StorageIncompleteError, LandingError)
 _REPORT_LIMIT = 100
 
 
@@ -194,7 +196,7 @@ def _ingest(
     stored = _store(runtime, tenant_id, info, prepared)
 
     metrics.add("EventsAccepted", stored.new_events)
-    metrics.add("EventsDuplicate", stored.duplicate_events + prepared.repeated)
+    metrics.add("EventsDuplicate", prepared.repeated)
     metrics.add("EventsQuarantined", len(prepared.rejected))
     metrics.add("EventsConsentDenied", prepared.consent_denied)
     metrics.add("EventsSuppressed", prepared.suppressed)
@@ -205,12 +207,12 @@ def _ingest(
         extra={
             "received": len(envelope.events),
             "stored": stored.new_events,
-            "duplicate": stored.duplicate_events + prepared.repeated,
+            "duplicate": prepared.repeated,
             "quarantined": len(prepared.rejected),
             "consent_denied": prepared.consent_denied,
             "suppressed": prepared.suppressed,
             "schema_warnings": sum(len(e.warnings) for e in prepared.accepted),
-            "objects": stored.keys,
+            "bytes_landed": stored.bytes_stored,
             "quarantine_object": stored.quarantine_key,
             "links_written": len(stored.links_written),
             "dirtied_days": [d.isoformat() for d in stored.dirtied_days],
@@ -258,7 +260,7 @@ def _store(runtime: Runtime, tenant_id: str, info: RequestInfo, prepared: Prepar
             received_at=info.received_at,
             local_today=info.received_at.astimezone(info.zone).date(),
             quarantine=quarantine_lines(prepared.rejected, info),
-            objects=lake_objects(tenant_id, prepared.accepted),
+            days=events_by_day(prepared.accepted),
             links=unknown_links(identity, tenant_id, prepared.links),
             known_links=dict(lookup.links),
         )

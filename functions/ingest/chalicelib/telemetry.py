@@ -4,7 +4,7 @@ Counts (namespace `Touchpoint`, dimension `service`): `EventsReceived`, `EventsA
 stored), `EventsDuplicate` (already stored by an earlier attempt, or repeated in the request),
 `EventsQuarantined`, `EventsConsentDenied`, `EventsSuppressed`, `SchemaWarnings`,
 `RequestsRejected` (unreadable or too large), `RequestsRateLimited`, `RequestsFailed` (storage
-failed, 503); sizes: `BytesReceived` (decoded body) and `BytesStored` (compressed lake objects).
+failed, 503); sizes: `BytesReceived` (decoded body) and `BytesStored` (the JSON lines put into the landing stream).
 The tenant id travels as metadata, not as a dimension, to keep metric cardinality flat.
 """
 

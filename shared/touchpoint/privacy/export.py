@@ -22,6 +22,7 @@ from touchpoint.privacy.erasure import iso, resolve_person, utc_now
 from touchpoint.privacy.lake_scan import AREAS, EVENTS, QUARANTINE, LakeScanner
 from touchpoint.privacy.scores import scores_of
 from touchpoint.privacy.subjects import check_person_id, new_request_id, subject_hash
+from touchpoint.storage.landing import distinct_events
 from touchpoint.storage.privacy_records import PersonItem
 from touchpoint.storage.privacy_state import ERASURE, EXPORT, AuditEntry
 
@@ -141,7 +142,8 @@ def export_person(
     scan = scanner.scan(
         tenant_id, ids, erase=False, kinds=EXPORT_KINDS, cursor=cursor, deadline=deadline, max_found=max_lines
     )
-    document["events"] = [f.line for f in scan.found if f.kind == EVENTS]
+    # an event a retried request landed twice is listed once (within a page)
+    document["events"] = distinct_events(f.line for f in scan.found if f.kind == EVENTS)
     document["quarantined"] = [f.line for f in scan.found if f.kind == QUARANTINE]
     document["scan"] = {
         "complete": scan.complete,

@@ -3,7 +3,8 @@
 The stream (`<prefix>-events`, `EventsDeliveryStream` in `infra/template.yaml`) buffers records
 (128 MiB or 15 minutes per partition), partitions them by the JQ query
 `{tenant: .tenantId, dt: .timestamp[0:10]}`, gzips them and writes
-`raw/landed/tenant=<t>/dt=<UTC day>/<stream>-<version>-<time>-<uuid>.jsonl.gz`, so a tenant-day
+`raw/events/tenant=<t>/dt=<UTC day>/<stream>-<version>-<time>-<uuid>.jsonl.gz` (beside the surveys'
+`survey-<responseId>.jsonl.gz` event copies), so a tenant-day
 holds a bounded number of objects however small the requests are (see `bench/scale.py`).
 
 Each record is one event's JSON line with `tenantId` added (the partition key; `timestamp` is
@@ -12,7 +13,7 @@ the event's UTC time as ingest stamped it). A request's records go out in batche
 throttling per record) are sent again, up to `attempts` times in all with a short backoff;
 what is still refused raises `LandingError`, and ingest answers 503 so that the SDK retries the
 whole request. A retry may therefore store an event twice: every reader counts an event once by
-its `messageId` (`touchpoint.storage.lake.unique_events`).
+its `messageId`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_firehose.type_defs import RecordTypeDef
 
 #: Where Firehose lands events, and where it puts records it could not partition.
-LANDED_AREA = "raw/landed"
+LANDED_AREA = "raw/events"
 LANDING_ERRORS_AREA = "raw/landing-errors"
 #: PutRecordBatch limits: records per call, bytes per call, bytes per record.
 MAX_BATCH_RECORDS = 500
@@ -35,6 +36,22 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 MAX_RECORD_BYTES = 1000 * 1024
 #: The field Firehose partitions on (besides the UTC day of `timestamp`).
 TENANT_FIELD = "tenantId"
+
+
+def distinct_events(lines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored event lines as the sender sent them: one per messageId (the first), without `tenantId`.
+
+    For readers that hand events out (the person export); the rollup removes duplicates itself.
+    """
+    seen: set[Any] = set()
+    events: list[dict[str, Any]] = []
+    for line in lines:
+        message_id = line.get("messageId")
+        if message_id is not None and message_id in seen:
+            continue
+        seen.add(message_id)
+        events.append({k: v for k, v in line.items() if k != TENANT_FIELD})
+    return events
 
 
 class LandingError(Exception):

@@ -51,11 +51,11 @@ def test_events_land_per_tenant_and_utc_day_gzipped_under_aws_names(aws: Runtime
     by_partition = {re.sub(_NAME + "$", "", key): records for key, records in landed.items()}
     assert all(re.search("/" + _NAME + "$", key) for key in landed), list(landed)
     assert {p: [r["messageId"] for r in rs] for p, rs in by_partition.items()} == {
-        "raw/landed/tenant=acme/dt=2026-12-01/": ["m1", "m3"],
-        "raw/landed/tenant=acme/dt=2026-12-02/": ["m2"],
-        "raw/landed/tenant=globex/dt=2026-12-01/": ["m1"],
+        "raw/events/tenant=acme/dt=2026-12-01/": ["m1", "m3"],
+        "raw/events/tenant=acme/dt=2026-12-02/": ["m2"],
+        "raw/events/tenant=globex/dt=2026-12-01/": ["m1"],
     }
-    first = by_partition["raw/landed/tenant=acme/dt=2026-12-01/"][0]
+    first = by_partition["raw/events/tenant=acme/dt=2026-12-01/"][0]
     assert first == {**events[0], "tenantId": "acme"}
 
 

@@ -1,17 +1,20 @@
-"""Nothing lost, nothing counted twice: retries, partial batches and storage faults."""
+"""Nothing lost, nothing counted twice: retries, partial batches, landing and storage faults."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 
 from tests.conftest import TenantKeys, function_client
 from tests.functional.ingest.support import lake_events, lake_keys, quarantined, send, track
+from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
 
 
@@ -34,11 +37,20 @@ def failing(aws: Runtime, service: str, operation: str, *, after: int = 0) -> It
         client.meta.events.unregister(event, fail)
 
 
-def test_the_same_batch_sent_five_times_is_stored_once(aws: Runtime, tenant: TenantKeys) -> None:
-    batch = [track(i) for i in range(100)]
+def test_the_same_batch_sent_five_times_is_landed_five_times_and_counted_once(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    noon = f"{day.isoformat()}T12:00:00.000Z"
+    batch = [track(i, timestamp=noon) for i in range(100)]
+    batch += [
+        track(100 + i, timestamp=noon, event="Order Completed", properties={"revenue": 10.0 + i})
+        for i in range(3)
+    ]
     with function_client("ingest") as client:
         for attempt in range(5):
-            sent_at = f"2026-11-02T10:00:0{attempt}Z"  # each SDK attempt stamps a new sentAt
+            # each SDK attempt stamps a new sentAt (its clock is right: the skew correction is ~0)
+            sent_at = (datetime.now(UTC) + timedelta(milliseconds=attempt)).isoformat().replace("+00:00", "Z")
             response = send(
                 client,
                 "/v1/batch",
@@ -47,20 +59,25 @@ def test_the_same_batch_sent_five_times_is_stored_once(aws: Runtime, tenant: Ten
                 compress=attempt % 2 == 1,
             )
             assert response.status_code == 200, response.body
-    assert len(lake_keys(aws, tenant.tenant_id)) == 1
     stored = lake_events(aws, tenant.tenant_id)
-    assert sorted(e["messageId"] for e in stored) == sorted(e["messageId"] for e in batch)
-    # the first attempt's line stays: its sentAt is the one stored
-    assert {e["sentAt"] for e in stored} == {"2026-11-02T10:00:00.000Z"}
+    copies = Counter(e["messageId"] for e in stored)
+    assert set(copies) == {e["messageId"] for e in batch} and set(copies.values()) == {5}
+    # Every reader counts an event once: the rollup of the day sees 3 orders and 33 revenue.
+    build_service(aws).run_day(tenant.tenant_id, day)
+    totals = {
+        metric: [p.value for p in aws.metrics.read(tenant.tenant_id, metric, day, day) if not p.breakdown]
+        for metric in ("orders", "revenue")
+    }
+    assert totals == {"orders": [3.0], "revenue": [10.0 + 11.0 + 12.0]}
 
 
-def test_retry_of_events_without_message_ids_is_also_stored_once(aws: Runtime, tenant: TenantKeys) -> None:
+def test_retry_of_events_without_message_ids_lands_the_same_ids(aws: Runtime, tenant: TenantKeys) -> None:
     batch = [{k: v for k, v in track(i).items() if k != "messageId"} for i in range(10)]
     with function_client("ingest") as client:
         for _ in range(3):
             assert send(client, "/v1/batch", {"batch": batch}, tenant.write_key).status_code == 200
     stored = lake_events(aws, tenant.tenant_id)
-    assert len(stored) == 10 and len({e["messageId"] for e in stored}) == 10
+    assert len(stored) == 30 and len({e["messageId"] for e in stored}) == 10
 
 
 def test_a_batch_with_3_bad_events_of_100_stores_97_and_quarantines_3_with_reasons(
@@ -91,26 +108,85 @@ def test_a_batch_with_3_bad_events_of_100_stores_97_and_quarantines_3_with_reaso
     assert all(line["receivedAt"].endswith("Z") for line in lines)
 
 
-def test_a_storage_fault_is_503_and_the_retry_stores_everything_once(
-    aws: Runtime, tenant: TenantKeys
-) -> None:
-    batch = [
-        track(i, timestamp=f"2026-11-0{1 + i % 2}T10:00:00Z") for i in range(20)
-    ]  # two days: two objects
+def test_a_landing_fault_is_503_and_the_retry_lands_everything(aws: Runtime, tenant: TenantKeys) -> None:
+    batch = [track(i, timestamp=f"2026-11-0{1 + i % 2}T10:00:00Z") for i in range(20)]  # two days
     batch.append({"type": "track", "userId": "u"})  # and one for the quarantine
     with function_client("ingest") as client:
-        # the second lake object fails after the quarantine and the first object were written
-        with failing(aws, "s3", "PutObject", after=2) as calls:
+        with failing(aws, "firehose", "PutRecordBatch") as calls:
             failed = send(client, "/v1/batch", {"batch": batch}, tenant.write_key)
         assert failed.status_code == 503, failed.body
-        assert len(calls) == 3 and len(lake_keys(aws, tenant.tenant_id)) == 1  # half-written...
         assert json.loads(failed.body)["code"] == "storage_unavailable"
+        assert len(calls) == 1 and lake_events(aws, tenant.tenant_id) == []
+        assert len(quarantined(aws, tenant.tenant_id)) == 1  # written before the landing failed
         retried = send(client, "/v1/batch", {"batch": batch}, tenant.write_key)
     assert retried.status_code == 200
-    assert len(lake_keys(aws, tenant.tenant_id)) == 2
+    assert {k.split("/")[3] for k in lake_keys(aws, tenant.tenant_id)} == {"dt=2026-11-01", "dt=2026-11-02"}
     stored = lake_events(aws, tenant.tenant_id)
     assert sorted(e["messageId"] for e in stored) == sorted(e["messageId"] for e in batch[:20])
-    assert len(quarantined(aws, tenant.tenant_id)) == 1
+    assert len(quarantined(aws, tenant.tenant_id)) == 1  # content-keyed: the retry leaves it alone
+
+
+def _partial_failure(refused: set[int]) -> Any:
+    """A before-call handler answering the first PutRecordBatch with `refused` records failed."""
+    answered: list[bool] = []
+
+    def answer(params: dict[str, Any], **_: Any) -> Any:
+        if answered:
+            return None  # later calls go to the service
+        answered.append(True)
+        count = len(json.loads(params["body"])["Records"])  # the serialized request
+        results = [
+            {"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "slow down"}
+            if i in refused
+            else {"RecordId": f"r{i}"}
+            for i in range(count)
+        ]
+        return AWSResponse("https://firehose", 200, HTTPHeaders(), None), {
+            "FailedPutCount": len(refused),
+            "Encrypted": False,
+            "RequestResponses": results,
+        }
+
+    return answer
+
+
+def test_records_the_stream_refused_are_sent_again_and_nothing_is_lost(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    batch = [track(i) for i in range(6)]
+    firehose = aws.clients.firehose
+    handler = _partial_failure({1, 4})
+    firehose.meta.events.register("before-call.firehose.PutRecordBatch", handler)
+    try:
+        with function_client("ingest") as client:
+            response = send(client, "/v1/batch", {"batch": batch}, tenant.write_key)
+    finally:
+        firehose.meta.events.unregister("before-call.firehose.PutRecordBatch", handler)
+    assert response.status_code == 200, response.body
+    # the first answer "took" 4 records without storing them (this handler stands in for the
+    # service), the second call sent exactly the 2 refused ones, which were landed
+    assert sorted(e["messageId"] for e in lake_events(aws, tenant.tenant_id)) == ["msg-00001", "msg-00004"]
+
+
+def test_records_refused_on_every_attempt_are_a_503(aws: Runtime, tenant: TenantKeys) -> None:
+    firehose = aws.clients.firehose
+
+    def always_refuse(params: dict[str, Any], **_: Any) -> Any:
+        records = json.loads(params["body"])["Records"]  # the serialized request
+        results = [{"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "x"} for _ in records]
+        return AWSResponse("https://firehose", 200, HTTPHeaders(), None), {
+            "FailedPutCount": len(results),
+            "RequestResponses": results,
+        }
+
+    firehose.meta.events.register("before-call.firehose.PutRecordBatch", always_refuse)
+    try:
+        with function_client("ingest") as client:
+            response = send(client, "/v1/batch", {"batch": [track(1)]}, tenant.write_key)
+    finally:
+        firehose.meta.events.unregister("before-call.firehose.PutRecordBatch", always_refuse)
+    assert response.status_code == 503 and json.loads(response.body)["code"] == "storage_unavailable"
+    assert lake_events(aws, tenant.tenant_id) == []
 
 
 def test_every_storage_step_failing_answers_503_and_a_retry_recovers(
@@ -118,7 +194,7 @@ def test_every_storage_step_failing_answers_503_and_a_retry_recovers(
 ) -> None:
     batch = [track(1, userId="u-1"), {"type": "identify", "userId": "u-1", "anonymousId": "a-9"}]
     faults = [
-        ("s3", "PutObject"),
+        ("firehose", "PutRecordBatch"),
         ("dynamodb", "BatchGetItem"),
         ("dynamodb", "BatchWriteItem"),
         ("dynamodb", "UpdateItem"),
@@ -130,7 +206,10 @@ def test_every_storage_step_failing_answers_503_and_a_retry_recovers(
                 response = send(client, "/v1/batch", {"batch": batch, "sentAt": None}, tenant.write_key)
             assert response.status_code == 503, (operation, response.body)
         assert send(client, "/v1/batch", {"batch": batch}, tenant.write_key).status_code == 200
-    assert sorted(e["type"] for e in lake_events(aws, tenant.tenant_id)) == ["identify", "track"]
+    # attempts that failed after the landing (links, late-day marks) landed the events already:
+    # the same messageIds again, counted once by every reader
+    landed = {e["messageId"]: e["type"] for e in lake_events(aws, tenant.tenant_id)}
+    assert sorted(landed.values()) == ["identify", "track"]
     assert aws.identity.list_links(tenant.tenant_id) == [("anon-1", "u-1"), ("a-9", "u-1")]
 
 

@@ -76,6 +76,20 @@ def test_the_export_holds_ids_links_responses_events_and_rejected_input(
 
 
 @pytest.mark.usefixtures("seeded")
+def test_an_event_landed_twice_by_a_retried_request_is_exported_once(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    with function_client("ingest") as ingest:  # the SDK retried the first day's request
+        send_batch(ingest, tenant.write_key, [track("e0", DAY, user="erin", anon="erin-web")])
+    with function_client("surveys") as client:
+        status, document, _ = api(client, "GET", "/v1/people/erin/export", tenant.admin_key)
+    assert status == 200
+    tracked = [e for e in document["events"] if e["event"] == "Product Viewed"]
+    assert sorted(e["messageId"] for e in tracked) == ["e0", "e1", "e2", "e3"]
+    assert all("tenantId" not in e for e in document["events"])  # the landing stream's partition key
+
+
+@pytest.mark.usefixtures("seeded")
 def test_pages_follow_the_cursor_until_every_line_was_returned(aws: Runtime, tenant: TenantKeys) -> None:
     with function_client("surveys") as client:
         status, first, _ = api(client, "GET", "/v1/people/erin/export?limit=1", tenant.admin_key)

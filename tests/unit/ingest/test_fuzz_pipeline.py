@@ -36,7 +36,7 @@ def _assert_storable(record: dict[str, Any], max_bytes: int) -> None:
 @given(
     batch=st.lists(events(), min_size=1, max_size=12), batch_context=st.none() | st.just({"channel": "pos"})
 )
-def test_every_event_is_stored_valid_or_quarantined_and_keys_are_deterministic(
+def test_every_event_is_stored_valid_or_quarantined_and_message_ids_are_deterministic(
     batch: list[Any], batch_context: dict[str, Any] | None
 ) -> None:
     request = info(max_event_bytes=2048, context=batch_context)
@@ -50,6 +50,9 @@ def test_every_event_is_stored_valid_or_quarantined_and_keys_are_deterministic(
         assert rejected.reason and rejected.code
     lines = pipeline.quarantine_lines(prepared.rejected, request)
     json.dumps(lines, allow_nan=False)  # quarantine lines always serialise (ASCII-escaped)
-    keys = [o.key for o in pipeline.lake_objects("acme", prepared.accepted)]
-    again = [o.key for o in pipeline.lake_objects("acme", pipeline.prepare(batch, request).accepted)]
-    assert keys == again and len(set(keys)) == len(keys)
+    days = [
+        (d.utc_day, [r["messageId"] for r in d.records]) for d in pipeline.events_by_day(prepared.accepted)
+    ]
+    again = pipeline.events_by_day(pipeline.prepare(batch, request).accepted)
+    assert days == [(d.utc_day, [r["messageId"] for r in d.records]) for d in again]
+    assert len({day for day, _ in days}) == len(days)

@@ -1,4 +1,4 @@
-"""Sorting a request's events and grouping them into content-addressed lake objects."""
+"""Sorting a request's events and grouping them by the UTC day they land under."""
 
 from __future__ import annotations
 
@@ -9,34 +9,32 @@ from tests.unit.ingest.support import RECEIVED, event, info, module
 pipeline = module("pipeline")
 
 
-def test_objects_are_one_per_utc_day_with_keys_that_survive_a_retry() -> None:
+def test_events_group_by_utc_day_with_message_ids_that_survive_a_retry() -> None:
     events = [
         event(messageId="a", timestamp="2026-11-01T23:59:00Z"),
         event(messageId="b", timestamp="2026-11-02T00:01:00Z"),
         event(messageId="c", timestamp="2026-11-01T12:00:00Z"),
+        {k: v for k, v in event(timestamp="2026-11-01T08:00:00Z").items() if k != "messageId"},
     ]
-    first = pipeline.lake_objects("acme", pipeline.prepare(events, info()).accepted)
-    assert [o.utc_day for o in first] == [date(2026, 11, 1), date(2026, 11, 2)]
-    assert [[r["messageId"] for r in o.records] for o in first] == [["a", "c"], ["b"]]
-    assert first[0].key.startswith("raw/events/tenant=acme/dt=2026-11-01/") and first[0].key.endswith(
-        ".jsonl.gz"
-    )
-    # A retry: the SDK sets a new sentAt and we receive it later; the keys do not change.
+    first = pipeline.events_by_day(pipeline.prepare(events, info()).accepted)
+    assert [d.utc_day for d in first] == [date(2026, 11, 1), date(2026, 11, 2)]
+    ids = [[r["messageId"] for r in d.records] for d in first]
+    assert ids[0][:2] == ["a", "c"] and ids[0][2].startswith("tp-") and ids[1] == ["b"]
+    # A retry: the SDK sets a new sentAt and we receive it later. Firehose lands the events again;
+    # readers count them once because the messageIds, the derived one too, do not change.
     retried = [{**e, "sentAt": "2026-11-02T10:00:09Z"} for e in events]
     later = info(received_at=RECEIVED + timedelta(seconds=30))
-    again = pipeline.lake_objects("acme", pipeline.prepare(retried, later).accepted)
-    assert [o.key for o in again] == [o.key for o in first]
-    # Other content, other tenant: other keys.
-    changed = pipeline.lake_objects(
-        "acme", pipeline.prepare([event(messageId="a", event="Y")], info()).accepted
-    )
-    other = pipeline.lake_objects("globex", pipeline.prepare(events[:1], info(tenant_id="globex")).accepted)
-    assert changed[0].key != first[0].key and other[0].key.split("/")[-1] != first[0].key.split("/")[-1]
+    again = pipeline.events_by_day(pipeline.prepare(retried, later).accepted)
+    assert [[r["messageId"] for r in d.records] for d in again] == ids
+    assert [d.utc_day for d in again] == [d.utc_day for d in first]
+    # Other content without a messageId: another derived id.
+    changed = pipeline.prepare([{**events[3], "event": "Y"}], info()).accepted
+    assert changed[0].message_id != ids[0][2]
 
 
 def test_local_days_follow_the_tenant_time_zone() -> None:
-    objects = pipeline.lake_objects(
-        "acme", pipeline.prepare([event(timestamp="2026-11-01T23:30:00Z")], info()).accepted
+    objects = pipeline.events_by_day(
+        pipeline.prepare([event(timestamp="2026-11-01T23:30:00Z")], info()).accepted
     )
     assert objects[0].utc_day == date(2026, 11, 1) and objects[0].local_days == {date(2026, 11, 2)}
 
