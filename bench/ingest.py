@@ -1,18 +1,21 @@
-"""Ingest throughput: the real handler versus a floor that only parses, gzips and puts the object.
+"""Ingest throughput: the real handler versus a floor that only parses and makes one buffer put.
 
 Both run in-process against moto with the same 100-event batches (distinct content, as an SDK
 sends them). The handler is the Chalice app invoked with an API Gateway proxy event, exactly as
 Lambda calls it: authentication (the key read on every request), rate limit (from the
 container's lease of the tenant's window), validation, privacy, the suppression check (the list's
 generation on every request, the ids the container has not cleared at it) and link lookup, the
-conditional lake write, late-day marks (none here: after clock-skew correction the events fall
-on the tenant's today), logs and EMF metrics. The floor does
-`json.loads(body)`, gzip JSON lines and one `put_object`.
+landing of the accepted events in the Firehose delivery stream (`PutRecordBatch`), late-day
+marks (none here: after clock-skew correction the events fall on the tenant's today), logs and
+EMF metrics. The floor (issue 12: "parse + one buffer put") does `json.loads(body)`, encodes each
+event as its landing record (`touchpoint.storage.landing.landing_record`) and makes one
+`put_record_batch` to the same stream.
 
-    .venv/bin/python -m bench.ingest [--batches 300] [--gzip] [--dynamodb-latency-ms 5 --s3-latency-ms 25]
+    .venv/bin/python -m bench.ingest [--batches 300] [--gzip] [--dynamodb-latency-ms 5 --firehose-latency-ms 10]
 
 The latency options add a sleep to every call of that service, for handler and floor alike: what
-the ratio becomes when each call is a network round trip instead of moto's Python.
+the ratio becomes when each call is a network round trip instead of moto's Python (moto is not
+AWS: its Firehose writes each `PutRecordBatch` straight to its in-memory S3).
 
 Workload: 100 events per batch from 20 of 500 returning people (their identity links already
 recorded), 60 % product views, 15 % pages, 10 % screens, 5 % identifies, 5 % orders, each with an
@@ -29,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
-import hashlib
 import json
 import os
 import random
@@ -40,7 +42,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.update(
     {
@@ -65,9 +67,12 @@ from touchpoint.models.tenants import KeyKind, TenantConfig  # noqa: E402
 from touchpoint.observability import logger  # noqa: E402
 from touchpoint.runtime import get_runtime, reset_runtime  # noqa: E402
 from touchpoint.storage.identity import IdentityLink  # noqa: E402
-from touchpoint.storage.lake import encode_jsonl_gz  # noqa: E402
+from touchpoint.storage.landing import landing_record  # noqa: E402
 from touchpoint_cli.apps import function_module, load_app  # noqa: E402
 from touchpoint_cli.resources import deploy_stack  # noqa: E402
+
+if TYPE_CHECKING:
+    from mypy_boto3_firehose.type_defs import RecordTypeDef
 
 EVENTS_PER_BATCH = 100
 USER_POOL = [f"user-{u}" for u in range(500)]
@@ -262,8 +267,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--s3-latency-ms", type=float, default=0.0, help="added to every S3 call (a round trip)"
     )
+    parser.add_argument(
+        "--firehose-latency-ms", type=float, default=0.0, help="added to every Firehose call (a round trip)"
+    )
     args = parser.parse_args(argv)
-    latency_s = {"dynamodb": args.dynamodb_latency_ms / 1000.0, "s3": args.s3_latency_ms / 1000.0}
+    latency_s = {
+        "dynamodb": args.dynamodb_latency_ms / 1000.0,
+        "s3": args.s3_latency_ms / 1000.0,
+        "firehose": args.firehose_latency_ms / 1000.0,
+    }
 
     with mock_aws():
         reset_runtime()
@@ -283,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         handler_bodies, floor_bodies = bodies[: args.batches + warmup], bodies[args.batches + warmup :]
         events = [api_gateway_event(b, write_key, args.gzip, i) for i, b in enumerate(handler_bodies)]
         context = LambdaContext("touchpoint-ingest-bench", 512, max_runtime_ms=29_000)
-        s3, bucket = runtime.clients.s3, runtime.settings.lake_bucket
+        firehose, stream = runtime.clients.firehose, runtime.settings.events_stream
         counter = CallCounter(latency_s)
         failures: list[Any] = []
 
@@ -297,11 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         def floor(i: int) -> None:
             body = floor_sent[i]
             batch = json.loads(gzip.decompress(body) if args.gzip else body)["batch"]
-            data = encode_jsonl_gz(batch)
-            key = f"raw/floor/{hashlib.sha256(body).hexdigest()}.jsonl.gz"
-            s3.put_object(
-                Bucket=bucket, Key=key, Body=data, ContentType="application/x-ndjson", ContentEncoding="gzip"
-            )
+            records: list[RecordTypeDef] = [{"Data": landing_record("bench", event)} for event in batch]
+            firehose.put_record_batch(DeliveryStreamName=stream, Records=records)
 
         sink = open(os.devnull, "w")  # noqa: SIM115 - logs and EMF go nowhere, but are still produced
         logger.registered_handler.setStream(sink)  # type: ignore[attr-defined]
@@ -331,10 +340,13 @@ def main(argv: list[str] | None = None) -> int:
                 contact_salt=b"0" * 32,
             )
             parsed = [json.loads(b)["batch"] for b in handler_bodies[warmup:]]
-            pure_times = measure(
-                lambda i: pipeline.lake_objects("bench", pipeline.prepare(parsed[i], info).accepted),
-                args.batches,
-            )
+
+            def pure(i: int) -> None:
+                for day in pipeline.events_by_day(pipeline.prepare(parsed[i], info).accepted):
+                    for record in day.records:
+                        landing_record("bench", record)
+
+            pure_times = measure(pure, args.batches)
         sink.close()
         if failures:
             print(f"{len(failures)} handler requests failed, first: {failures[0]}", file=sys.stderr)
@@ -347,13 +359,14 @@ def main(argv: list[str] | None = None) -> int:
     ms = 1000.0
     rows = (
         ("handler (Chalice app, Lambda event)", handler_times),
-        ("floor (parse, gzip, put)", floor_times),
+        ("floor (parse, one buffer put)", floor_times),
         ("handler pipeline only (no AWS)", pure_times),
     )
     print(
         f"ingest benchmark: {args.batches} batches of {EVENTS_PER_BATCH} events, gzip={args.gzip}, "
         f"moto in-process, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, "
-        f"added latency per call: DynamoDB {args.dynamodb_latency_ms:g} ms, S3 {args.s3_latency_ms:g} ms"
+        f"added latency per call: DynamoDB {args.dynamodb_latency_ms:g} ms, S3 {args.s3_latency_ms:g} ms, "
+        f"Firehose {args.firehose_latency_ms:g} ms"
     )
     for clock in ("wall", "cpu"):
         print(f"{clock + ' clock':37} {'events/s':>9} {'mean ms':>8} {'p50 ms':>7} {'p99 ms':>7}")
