@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from touchpoint.runtime import Runtime
 
-SERVICES = ("dynamodb", "s3")
+SERVICES = ("dynamodb", "s3", "firehose")
 
 
 def throttling(operation: str) -> Exception:

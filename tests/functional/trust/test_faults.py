@@ -65,7 +65,7 @@ def test_ingest_batch_survives_a_fault_on_every_storage_operation(aws: Runtime, 
         with recording(aws) as recorder:
             assert send(client, "/v1/batch", {"batch": _batch(0)}, tenant.write_key).status_code == 200
         operations = recorder.operations()
-        assert ("s3", "PutObject") in operations
+        assert ("firehose", "PutRecordBatch") in operations
         sent = {e["messageId"] for e in _batch(0)}
         outcomes: dict[str, int] = {}
         for round_no, (service, operation) in enumerate(operations, start=1):
@@ -80,25 +80,31 @@ def test_ingest_batch_survives_a_fault_on_every_storage_operation(aws: Runtime, 
             retry = send(client, "/v1/batch", {"batch": batch}, tenant.write_key)
             assert retry.status_code == 200, (operation, retry.body)
             sent |= {e["messageId"] for e in batch}
-            stored = [e["messageId"] for e in lake_events(aws, tenant.tenant_id)]
-            assert sorted(stored) == sorted(sent), f"after a fault on {service}.{operation}"
-        # the key lookup and the lake write are essential: their failure must reach the caller
-        assert outcomes["dynamodb.GetItem"] >= 500 and outcomes["s3.PutObject"] >= 500, outcomes
+            # a fault after the landing (links, late days) lands the retry's events again: readers
+            # count a messageId once, so what matters is that every sent event is there
+            stored = {e["messageId"] for e in lake_events(aws, tenant.tenant_id)}
+            assert stored == sent, f"after a fault on {service}.{operation}"
+        # the key lookup and the landing are essential: their failure must reach the caller
+        assert outcomes["dynamodb.GetItem"] >= 500 and outcomes["firehose.PutRecordBatch"] >= 500, outcomes
 
 
 def test_ingest_rides_out_throttling_inside_the_retry_budget_and_fails_beyond_it(
     aws: Runtime, tenant: TenantKeys
 ) -> None:
     with function_client("ingest") as client:
-        with below_retries(aws, "s3", "PutObject", times=3) as sent:  # attempts 1-3 fail, 4 succeeds
+        with below_retries(
+            aws, "firehose", "PutRecordBatch", times=3
+        ) as sent:  # attempts 1-3 fail, 4 succeeds
             response = send(client, "/v1/batch", {"batch": _batch(1)}, tenant.write_key)
         assert sent[0] == 3 and response.status_code == 200, response.body
-        with below_retries(aws, "s3", "PutObject", times=10_000) as sent:  # every attempt fails
+        with below_retries(aws, "firehose", "PutRecordBatch", times=10_000) as sent:  # every attempt fails
             response = send(client, "/v1/batch", {"batch": _batch(2)}, tenant.write_key)
         assert sent[0] >= 4 and _retryable(response.status_code), response.body
         assert send(client, "/v1/batch", {"batch": _batch(2)}, tenant.write_key).status_code == 200
-    stored = sorted(e["messageId"] for e in lake_events(aws, tenant.tenant_id))
-    assert stored == sorted(e["messageId"] for e in _batch(1) + _batch(2))
+    # In-process moto carries out an attempt whose answer this test replaces by a 503 (as a lost
+    # answer would): those attempts landed the events too, and readers count each messageId once.
+    stored = {e["messageId"] for e in lake_events(aws, tenant.tenant_id)}
+    assert stored == {e["messageId"] for e in _batch(1) + _batch(2)}
 
 
 # Surveys --------------------------------------------------------------------------------------
