@@ -59,8 +59,8 @@ _CONTEXT_TYPE = (
     "STRUCT(channel VARCHAR, location_id VARCHAR, campaign STRUCT(source VARCHAR), "
     "page STRUCT(referrer VARCHAR, url VARCHAR), device STRUCT(type VARCHAR), os STRUCT(name VARCHAR))"
 )
-# Numbers are read as JSON so that a string ("12.5"), a boolean or an object where a number is
-# expected can be told from a number (see `_money`, `_count`).
+# Numbers are read as JSON so that a boolean, an object or a text that is no number, where a
+# number is expected, can be told from a number or a numeric string (see `_number`).
 _PROPERTIES_TYPE = (
     "STRUCT(channel VARCHAR, location_id VARCHAR, revenue JSON, total JSON, order_id VARCHAR, "
     "products STRUCT(product_id VARCHAR, sku VARCHAR, name VARCHAR, price JSON, quantity JSON)[], "
@@ -118,17 +118,18 @@ def _ident(expr: str) -> str:
 
 
 def _number(expr: str, low: float, high: float, *, whole: bool = False) -> str:
-    """SQL: the JSON value `expr` as a DOUBLE when it is a JSON number in [low, high], else NULL.
+    """SQL: the JSON value `expr` as a DOUBLE when it is a number in [low, high], else NULL.
 
-    A string, boolean, object, NaN, infinity (or a literal too large for a double) gives NULL;
-    with `whole`, so does a number with a fraction.
+    A JSON number or a string that reads as one (`"12.50"`, as ingest accepts it: see
+    `touchpoint.models.event_numbers`) counts; another string, a boolean, an object, NaN, infinity
+    (or a literal too large for a double) gives NULL; with `whole`, so does a number with a fraction.
     """
-    value = f"TRY_CAST({expr} AS DOUBLE)"
-    whole_sql = f" AND {value} = floor({value})" if whole else ""
-    return (
-        f"CASE WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') AND isfinite({value}) "
-        f"AND {value} BETWEEN {low!r} AND {high!r}{whole_sql} THEN {value} END"
+    value = (
+        f"TRY_CAST(CASE WHEN json_type({expr}) = 'VARCHAR' THEN trim({expr} ->> '$') "
+        f"WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN {expr}::VARCHAR END AS DOUBLE)"
     )
+    whole_sql = f" AND {value} = floor({value})" if whole else ""
+    return f"CASE WHEN isfinite({value}) AND {value} BETWEEN {low!r} AND {high!r}{whole_sql} THEN {value} END"
 
 
 def _money(expr: str) -> str:

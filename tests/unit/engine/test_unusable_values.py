@@ -63,7 +63,7 @@ def stored_lake(tmp_path: Path) -> Lake:
         reading(1e20, "east"),  # skipped
         reading(2.5, "west"),  # skipped: not whole
         track("Loyalty Points Earned", t("11:00"), user="u1", props={"points": 50}),
-        track("Loyalty Points Earned", t("11:01"), user="u2", props={"points": "50"}),  # a string: skipped
+        track("Loyalty Points Earned", t("11:01"), user="u2", props={"points": "50"}),  # a numeric string: 50
         track("Loyalty Points Earned", t("11:02"), user="u2", props={"points": 1e20}),  # skipped
         track("Loyalty Reward Redeemed", t("11:03"), user="u1", props={"points": 10}),
         track("Review Posted", t("12:00"), user="u1", props={"rating": 4, "platform": "google"}),
@@ -75,7 +75,7 @@ def stored_lake(tmp_path: Path) -> Lake:
             line("Order Completed", '{"order_id": "digits", "revenue": ' + "9" * 400 + "}"),
             line("Order Completed", '{"order_id": "nan", "revenue": NaN}'),
             line("Order Completed", '{"order_id": "inf", "revenue": Infinity, "total": 7.5}'),  # total: 7.5
-            line("Order Completed", '{"order_id": "text", "revenue": "12.50"}'),
+            line("Order Completed", '{"order_id": "text", "revenue": " 12.50"}'),  # a numeric string: 12.5
             line("Order Completed", '{"order_id": "flag", "revenue": true}'),
             line("Follower Count Reported", '{"platform": "instagram", "followers": NaN}', user="bot"),
             line("Loyalty Reward Redeemed", '{"points": -Infinity}', user="u1"),
@@ -95,23 +95,24 @@ def test_unusable_stored_values_are_skipped_and_the_rest_is_exact(tmp_path: Path
 
     # ten orders: good-1, good-2, huge, too-negative, lines, digits, nan, inf, text, flag
     assert value("orders") == 10
-    assert value("revenue") == 127.5  # 40 + 60 + 20 (p1's line) + 7.5 (inf's total)
-    assert value("avg_order_value") == 12.75  # 127.5 / 10
+    assert value("revenue") == 140.0  # 40 + 60 + 20 (p1's line) + 7.5 (inf's total) + 12.5 (text)
+    assert value("avg_order_value") == 14.0  # 140 / 10
     assert value("top_products", product="p1", rank="1") == 20.0
     assert {p.breakdown.get("product") for p in result.points if p.metric == "top_products"} == {"p1"}
     assert value("foot_traffic") == 100  # north only
     assert value("store_conversion_rate", location="s1") == 0.01  # 1 order at s1 / 100
-    assert value("points_earned") == 50
+    assert value("points_earned") == 100  # 50 + "50"
     assert value("points_redeemed") == 10
-    assert value("redemption_rate") == 0.2  # 10 / 50
+    assert value("redemption_rate") == 0.1  # 10 / 100
     assert value("reviews") == 2 and value("avg_review_rating") == 4.0  # the rating 70 is left out
     assert "follower_growth_rate" not in {p.metric for p in result.points}
     for point in result.points:
         assert point.value is None or math.isfinite(point.value)
         assert point.value is None or abs(point.value) < 1e15, point
-    # revenue x6 (huge, too-negative, digits, nan, text, flag) + inf's revenue (its total is fine)
-    # + 3 product lines + 3 counts + 2 points + 1 rating + 1 followers + 1 redeemed points + 1 event_date
-    assert result.skipped_values == 7 + 3 + 3 + 2 + 1 + 1 + 1 + 1
+    # revenue x5 (huge, too-negative, digits, nan, flag) + inf's revenue (its total is fine)
+    # + 3 product lines + 3 counts + 1 points (1e20) + 1 rating + 1 followers + 1 redeemed points
+    # + 1 event_date
+    assert result.skipped_values == 6 + 3 + 3 + 1 + 1 + 1 + 1 + 1
 
 
 def test_a_day_with_only_a_huge_revenue_rolls_up(tmp_path: Path) -> None:
