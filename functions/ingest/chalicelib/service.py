@@ -1,9 +1,10 @@
 """One tracking API request from start to answer.
 
 Rate limit (from a per-container lease of the tenant's window), read the body, sort its events,
-check the suppression list (only ids not yet cleared at its current generation) and unknown
-links in one batched read, write everything, publish metrics, answer like Segment: `200 {"success": true}`
-(with `rejected` / `warnings` lists when some events were quarantined or broke the plan), 400
+check the suppression list (only ids not yet cleared at its generation, which is read at most
+every 60 s) and unknown links in one batched read, write everything, publish metrics, answer
+like Segment: `200 {"success": true}` (with `rejected` / `warnings` lists when some events were
+quarantined or broke the plan), 400
 for a body that cannot be read, 413 over the size limits, 429 over the tenant's rate, and 503
 only when storage or the landing stream failed (the SDK retries: nothing is lost, and readers count
 an event landed twice once, by its messageId).
@@ -27,7 +28,7 @@ from chalicelib.pipeline import Prepared, drop_suppressed, events_by_day, prepar
 from chalicelib.rate import admit
 from chalicelib.redact import Protection, redact_body
 from chalicelib.store import Stored, store_outcome
-from chalicelib.suppression_cache import remember_cleared, unchecked
+from chalicelib.suppression_cache import current_generation, remember_cleared, unchecked
 from chalicelib.telemetry import RequestMetrics
 from chalicelib.tenants import tenant_config
 from touchpoint.observability import logger, tracer
@@ -246,8 +247,9 @@ def _ingest(
 def _store(runtime: Runtime, tenant_id: str, info: RequestInfo, prepared: Prepared) -> Stored:
     identity = runtime.identity
     try:
-        # The generation first: ids found absent after this read stay valid while it is unchanged.
-        generation = identity.suppression_generation(tenant_id)
+        # The generation first (at most 60 s old): ids found absent after it was read stay valid
+        # while it is unchanged.
+        generation = current_generation(identity, tenant_id)
         to_clear = unchecked(identity, tenant_id, generation, prepared.person_ids)
         to_check = unknown_links(identity, tenant_id, prepared.links)
         lookup = identity.lookup(tenant_id, to_clear, {link.anonymous_id for link in to_check})

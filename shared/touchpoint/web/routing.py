@@ -5,9 +5,10 @@ Every HTTP route of every function is registered through `route()`, which record
 caller before the view runs, turns `ApiError` into its JSON response and any other exception into
 a bare 500 without a stack trace. Input from outside is read by `touchpoint.models.inputs`: its
 `InputError` (and a query or path parameter holding a NUL or a lone surrogate, checked here for
-every route) answers 400 naming the parameter. A storage fault (throttling, a 5xx answer, a timeout) answers
-503 with `Retry-After` and a JSON body: any one while the key is looked up, a transient one
-raised by the view.
+every route) answers 400 naming the parameter. A storage fault (throttling, a 5xx answer, a
+timeout) answers 503 with `Retry-After` and a JSON body: any one while the key is looked up, a
+transient one raised by the view. Routes that take only write keys read a key's record through a
+per-container cache of at most 60 s (`touchpoint.web.key_cache`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from chalice.app import Chalice, CORSConfig, Request, Response
 from touchpoint.models.inputs import InputError, text_problem
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
-from touchpoint.web.auth import Access, Principal, authenticate, write_key_from_json
+from touchpoint.web.auth import WRITE, Access, Principal, authenticate, write_key_from_json
 from touchpoint.web.errors import ApiError, bad_request, is_transient_storage_error, storage_unavailable
+from touchpoint.web.key_cache import cached_write_keys
 
 View = Callable[..., Any]
 ACCESS_ATTRIBUTE = "__touchpoint_access__"
@@ -92,11 +94,13 @@ def current_principal(app: Chalice, access: Access) -> Principal | None:
     assert request is not None
     try:
         runtime = get_runtime()
+        # Write-only routes remember active write keys for up to 60 s (touchpoint.web.key_cache).
+        keys = cached_write_keys(runtime.tenants) if access.kinds == WRITE.kinds else runtime.tenants
         return authenticate(
             dict(request.headers),
             _body_write_key(request),
             access,
-            runtime.tenants,
+            keys,
             sessions=runtime.tenants,
             pepper=runtime.settings.key_pepper,
         )

@@ -6,11 +6,13 @@ import gzip
 import json
 from typing import Any
 
+import pytest
 from chalice.test import Client
 
 from tests.conftest import basic_auth
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake import partition_prefix
+from touchpoint_cli.apps import function_module
 
 
 def send(
@@ -61,3 +63,14 @@ def track(index: int, **extra: Any) -> dict[str, Any]:
     }
     event.update(extra)
     return event
+
+
+def suppression_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The ingest container's clock for the suppression generation (read at most every 60 s).
+
+    Tests move `clock[0]` on by 60 to let the container see an erasure.
+    """
+    clock = [1000.0]
+    generation_of = function_module("ingest", "chalicelib.service").current_generation
+    monkeypatch.setitem(generation_of.__globals__, "now", lambda: clock[0])
+    return clock

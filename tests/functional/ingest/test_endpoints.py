@@ -14,6 +14,7 @@ from tests.conftest import EVENTS_DIR, TenantKeys, basic_auth, bearer, function_
 from tests.functional.ingest.support import lake_events, lake_keys, quarantined, send, track
 from touchpoint.models.events import parse_event
 from touchpoint.runtime import Runtime
+from touchpoint.web import key_cache
 from touchpoint_cli.apps import load_app
 
 SINGLE = [
@@ -91,16 +92,23 @@ def test_bad_keys_are_401_and_store_nothing(
     assert lake_keys(aws, tenant.tenant_id) == [] and quarantined(aws, tenant.tenant_id) == []
 
 
-def test_revoked_keys_fail_at_once_and_read_keys_are_403(aws: Runtime, tenant: TenantKeys) -> None:
+def test_revoked_write_keys_fail_within_60_seconds_and_read_keys_are_403(
+    aws: Runtime, tenant: TenantKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(key_cache, "now", lambda: clock[0])
     with function_client("ingest") as client:
         assert send(client, "/v1/batch", {"batch": [track(1)]}, tenant.write_key).status_code == 200
         forbidden = send(client, "/v1/batch", {"batch": [track(2)]}, tenant.read_key)
         record = aws.tenants.find_key(tenant.write_key)
         assert record is not None
         aws.tenants.revoke_key(tenant.tenant_id, record.key_id)
-        revoked = send(client, "/v1/batch", {"batch": [track(3)]}, tenant.write_key)
-    assert forbidden.status_code == 403 and revoked.status_code == 401
-    assert [e["messageId"] for e in lake_events(aws, tenant.tenant_id)] == ["msg-00001"]
+        clock[0] += 59.0  # the container still remembers the key (issue 12: up to 60 s)
+        remembered = send(client, "/v1/batch", {"batch": [track(3)]}, tenant.write_key)
+        clock[0] += 1.0
+        revoked = send(client, "/v1/batch", {"batch": [track(4)]}, tenant.write_key)
+    assert forbidden.status_code == 403 and remembered.status_code == 200 and revoked.status_code == 401
+    assert sorted(e["messageId"] for e in lake_events(aws, tenant.tenant_id)) == ["msg-00001", "msg-00003"]
 
 
 def test_tenants_are_isolated(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> None:
