@@ -65,7 +65,7 @@ from moto import mock_aws  # noqa: E402
 
 from touchpoint.models.tenants import KeyKind, TenantConfig  # noqa: E402
 from touchpoint.observability import logger  # noqa: E402
-from touchpoint.runtime import get_runtime, reset_runtime  # noqa: E402
+from touchpoint.runtime import Runtime, get_runtime, reset_runtime  # noqa: E402
 from touchpoint.storage.identity import IdentityLink  # noqa: E402
 from touchpoint.storage.landing import landing_record  # noqa: E402
 from touchpoint_cli.apps import function_module, load_app  # noqa: E402
@@ -250,6 +250,22 @@ def measure(work: Callable[[int], Any], count: int) -> Timings:
     return timings
 
 
+def bench_tenant() -> tuple[Runtime, str]:
+    """Inside `mock_aws`: the stack of infra/, tenant `bench` (no practical rate limit) and its write key.
+
+    Steady state: the pool's people are known, their anonymousId -> userId links recorded.
+    """
+    reset_runtime()
+    deploy_stack(boto3.client("cloudformation", region_name="eu-central-1"), "test")
+    runtime = get_runtime()
+    runtime.tenants.create_tenant("bench", "Bench", TenantConfig(rate_limit_per_second=1_000_000))
+    write_key, _ = runtime.tenants.issue_key("bench", KeyKind.WRITE)
+    runtime.identity.record_links(
+        "bench", [IdentityLink(f"anon-{user}", user, START - timedelta(days=30)) for user in USER_POOL]
+    )
+    return runtime, write_key
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -278,15 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     with mock_aws():
-        reset_runtime()
-        deploy_stack(boto3.client("cloudformation", region_name="eu-central-1"), "test")
-        runtime = get_runtime()
-        runtime.tenants.create_tenant("bench", "Bench", TenantConfig(rate_limit_per_second=1_000_000))
-        write_key, _ = runtime.tenants.issue_key("bench", KeyKind.WRITE)
-        # Steady state: the pool's people are known, their anonymousId -> userId links recorded.
-        runtime.identity.record_links(
-            "bench", [IdentityLink(f"anon-{user}", user, START - timedelta(days=30)) for user in USER_POOL]
-        )
+        runtime, write_key = bench_tenant()
         app = load_app("ingest")
         pipeline = function_module("ingest", "chalicelib.pipeline")
         normalize = function_module("ingest", "chalicelib.normalize")
