@@ -1,4 +1,8 @@
-"""Reading the gzip JSON-lines inputs into DuckDB tables, once per `compute_day`.
+"""Reading the gzip JSON-lines inputs (and compacted Parquet event files) into DuckDB tables, once per `compute_day`.
+
+Event inputs are gzip JSON-lines files as landed, and Parquet files written by the compaction
+(`touchpoint.rollup.compaction`), whose `record` column holds each event's JSON line: both are
+read with the same column spec, so a compacted event is the same row as the landed one.
 
 Tables created (all timestamps are naive `TIMESTAMP`s in UTC):
 
@@ -33,8 +37,8 @@ Derived fields (lower-cased where they are breakdown values):
 
 Numbers (the accepted ranges are `touchpoint.models.limits`, shared with ingest): a value the
 metrics cannot use is treated as absent and counted in the row's `skipped`, so one bad value in
-the lake never fails a tenant-day. Unusable means not a JSON number (a string such as "12.5", a
-boolean, an object), NaN or infinite, a literal too large for a double (400 digits), or out of
+the lake never fails a tenant-day. Unusable means neither a JSON number nor a string that reads as
+one ("12.5" counts; "n/a", a boolean, an object do not), NaN or infinite, a literal too large for a double (400 digits), or out of
 range: money (`revenue`, `total`, product `price`) beyond +-MAX_MONEY; `count`, `points`,
 `followers` and product `quantity` not a whole number in MIN_COUNT..MAX_COUNT; `rating` outside
 MIN_RATING..MAX_RATING; an `event_date` that is not a
@@ -46,6 +50,7 @@ Counted, `points` of the loyalty events, ...).
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,6 +105,8 @@ RESPONSE_COLUMNS: dict[str, str] = {
 }
 
 _READ = "read_json($files, format = 'newline_delimited', compression = 'gzip', columns = $columns, ignore_errors = true)"
+#: The events of compacted files, as the JSON lines they were (`record`), read with the same spec.
+_READ_COMPACTED = "(SELECT unnest(from_json(record, $structure)) FROM read_parquet($compacted))"
 
 
 def _utc(expr: str) -> str:
@@ -232,7 +239,7 @@ FROM (
             {_utc("receivedAt")} AS rcv,
             context,
             properties
-        FROM {_READ}
+        FROM {{source}}
         WHERE type IS NOT NULL
     )
 )
@@ -300,13 +307,18 @@ def load_events(
     if not files:
         con.execute(_EMPTY_EVENTS)
         return
-    params: dict[str, Any] = {
-        "files": _paths(files),
-        "columns": EVENT_COLUMNS,
-        "horizon_start": horizon_start,
-        "horizon_end": horizon_end,
-    }
-    con.execute(f"CREATE TABLE ev AS {_EVENT_SELECT}", params)
+    lines = [path for path in files if path.suffix != ".parquet"]
+    compacted = [path for path in files if path.suffix == ".parquet"]
+    params: dict[str, Any] = {"horizon_start": horizon_start, "horizon_end": horizon_end}
+    sources: list[str] = []
+    if lines:
+        sources.append(f"SELECT * FROM {_READ}")  # noqa: S608 - constants; values are bound parameters
+        params.update(files=_paths(lines), columns=EVENT_COLUMNS)
+    if compacted:
+        sources.append(f"SELECT * FROM {_READ_COMPACTED}")  # noqa: S608 - constants
+        params.update(compacted=_paths(compacted), structure=json.dumps(EVENT_COLUMNS))
+    source = "(" + " UNION ALL BY NAME ".join(sources) + ")"
+    con.execute(f"CREATE TABLE ev AS {_EVENT_SELECT.replace('{source}', source)}", params)
     # Same messageId in several files: keep one row, the earliest received (then earliest time,
     # then by content, so the choice never depends on the order DuckDB read the files). Only the
     # few duplicated ids are sorted; rows without a messageId stay.

@@ -1,9 +1,10 @@
 """The scan of a tenant's lake for one person: concurrent GETs, partition by partition.
 
 There is no per-person index of the lake, so an erasure or an export reads every object of the
-tenant's partitions: `raw/events/` (ingest's objects and the surveys' `Survey Responded`
-events), `quarantine/events/`, `responses/` (response copies) and `exports/responses/` (response
-downloads). The objects of a partition are read by a thread pool (8 at a time, below boto3's pool
+tenant's partitions: `raw/events/` (the events Firehose landed and the surveys' `Survey Responded`
+events), `quarantine/events/`, `responses/` (response copies), `exports/responses/` (response
+downloads) and `raw/compacted/` (compacted event files, read and rewritten with DuckDB:
+`touchpoint.privacy.compacted`). The objects of a partition are read by a thread pool (8 at a time, below boto3's pool
 of 10 connections); each is first searched as text for the quoted ids and parsed only when one
 occurs. The cost is counted (partitions, objects listed and read, bytes read, objects rewritten
 and deleted) and returned for the caller to log.
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
+from touchpoint.privacy.compacted import match_compacted
 from touchpoint.privacy.records import (
     Filtered,
     SearchTokens,
@@ -40,6 +42,7 @@ from touchpoint.privacy.records import (
     filter_quarantine,
     filter_records,
 )
+from touchpoint.rollup.compaction import COMPACTED_AREA
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError, VersionedObject
 
@@ -53,6 +56,8 @@ AREAS: tuple[tuple[str, str], ...] = (
     (QUARANTINE, "quarantine/events"),
     (RESPONSES, "responses"),
     (EXPORTS, "exports/responses"),
+    # last, so that the cursors of scans begun before compaction existed still point where they did
+    (EVENTS, COMPACTED_AREA),
 )
 ALL_KINDS: tuple[str, ...] = tuple(kind for kind, _ in AREAS)
 #: boto3's default connection pool holds 10 connections; stay below it.
@@ -270,6 +275,8 @@ class LakeScanner:
         outcome.stats.bytes_read = len(obj.body)
         if kind == EXPORTS:
             return self._handle_export(obj, ids, tokens, erase, outcome)
+        if obj.key.endswith(".parquet"):
+            return self._handle_compacted(obj, ids, erase, metadata, outcome)
         records: list[dict[str, Any]] = []
         if kind == QUARANTINE:
             filtered = filter_quarantine(decode_jsonl_gz(obj.body), ids, tokens)
@@ -318,6 +325,34 @@ class LakeScanner:
         body = encode_quarantine(filtered.kept) if kind == QUARANTINE else encode_jsonl_gz(filtered.kept)
         self._lake.replace(obj.key, body, obj.etag, content_type=_NDJSON, encoding="gzip", metadata=metadata)
         outcome.stats.objects_rewritten = 1
+
+    def _handle_compacted(
+        self,
+        obj: VersionedObject,
+        ids: frozenset[str],
+        erase: bool,
+        metadata: dict[str, str] | None,
+        outcome: _Outcome,
+    ) -> _Outcome:
+        match = match_compacted(obj.body, ids, erase=erase)
+        if not match.changed:
+            return outcome
+        outcome.stats.objects_matched = 1
+        outcome.found = [FoundLine(EVENTS, obj.key, line) for line in match.removed]
+        outcome.stats.events_removed = len(match.removed)
+        outcome.stats.events_scrubbed = match.scrubbed
+        if not erase:
+            return outcome
+        outcome.changed = True
+        if match.body is None:  # nothing left
+            if self._lake.delete_if_unchanged(obj.key, obj.etag):
+                outcome.stats.objects_deleted = 1
+            return outcome
+        self._lake.replace(
+            obj.key, match.body, obj.etag, content_type="application/vnd.apache.parquet", metadata=metadata
+        )
+        outcome.stats.objects_rewritten = 1
+        return outcome
 
     def _handle_export(
         self, obj: VersionedObject, ids: frozenset[str], tokens: SearchTokens, erase: bool, outcome: _Outcome

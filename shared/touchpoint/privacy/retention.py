@@ -8,7 +8,8 @@ retention when written) has passed, up to about 48 hours late. The sweep adds, p
 
 - lake partitions older than the tenant's own retention, by the partition's date (the event's
   UTC day, the day a response was submitted, the day input was rejected, the tenant-local day of
-  a rollup digest or score export): every `dt=` partition of `raw/events/`, `quarantine/events/`,
+  a rollup digest or score export): every `dt=` partition of `raw/events/`, `raw/compacted/`,
+  `quarantine/events/`,
   `digests/` and `exports/people/`
   before today minus `retention_days_events`, and of
   `responses/` before today minus `retention_days_responses`, is listed (`Delimiter="/"`) and its
@@ -41,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.models.tenants import Tenant
 from touchpoint.observability import logger
 from touchpoint.privacy.comments import expire_comments, expire_copy_line, has_live_comments
+from touchpoint.rollup.compaction import COMPACTED_AREA
 from touchpoint.rollup.exports import PEOPLE_AREAS
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
 from touchpoint.storage.lake_maintenance import ObjectChangedError
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 
 #: Areas kept as long as raw events; `digests/` and `exports/people/...` hold the rollup's
 #: per-person day summaries and engagement scores.
-EVENT_AREAS = ("raw/events", "quarantine/events", "digests", *PEOPLE_AREAS)
+EVENT_AREAS = ("raw/events", COMPACTED_AREA, "quarantine/events", "digests", *PEOPLE_AREAS)
 RESPONSE_AREA = "responses"
 _ATTEMPTS = 6
 

@@ -1,6 +1,8 @@
 """Load a tenant-day's inputs from the lake into a local folder, many objects at once.
 
-The lake keeps raw events under `raw/events/tenant=<t>/dt=<UTC date>/` and copies of survey
+The lake keeps raw events under `raw/events/tenant=<t>/dt=<UTC date>/` (as Firehose landed them;
+once a day is settled, compacted into `raw/compacted/tenant=<t>/dt=<UTC date>/*.parquet`, and both
+are read) and copies of survey
 responses under `responses/tenant=<t>/dt=<UTC date>/` (gzip JSON lines). Ingest partitions an event by the
 UTC date of its (skew-corrected) time and a response by the UTC date it was submitted. Each run
 also leaves the digest of its tenant-local day under `digests/tenant=<t>/dt=<local date>/` (small
@@ -31,6 +33,8 @@ from touchpoint.engine.inputs import EngineInputs
 from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
 
 EVENTS_AREA = "raw/events"
+#: Compacted event files (`touchpoint.rollup.compaction`), read beside what landed after them.
+COMPACTED_AREA = "raw/compacted"
 RESPONSES_AREA = "responses"
 DIGESTS_AREA = "digests"
 LOOKBACK_DAYS = 365
@@ -123,16 +127,16 @@ class LakeInputLoader:
         self._workers = max_workers
 
     def object_keys(
-        self, pool: ThreadPoolExecutor, area: str, tenant_id: str, window: InputWindow
+        self, pool: ThreadPoolExecutor, area: str, tenant_id: str, window: InputWindow, suffix: str = ".gz"
     ) -> list[str]:
-        """Every `.gz` object of the tenant's partitions of `area` inside the window, in key order."""
+        """Every object ending in `suffix` of the tenant's partitions of `area` inside the window, in key order."""
         partitions = [
             p
             for p in self._lake.list_partitions(partition_prefix(area, tenant_id))
             if partition_date(p) in window
         ]
         listed = pool.map(lambda prefix: list(self._lake.list_keys(prefix)), partitions)
-        return sorted(key for keys in listed for key in keys if key.endswith(".gz"))
+        return sorted(key for keys in listed for key in keys if key.endswith(suffix))
 
     def load(
         self,
@@ -155,11 +159,12 @@ class LakeInputLoader:
     ) -> LoadedInputs:
         """Download what the run of tenant-local `day` needs: digests of earlier days, recent raw objects."""
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-load") as pool:
-            areas = (EVENTS_AREA, RESPONSES_AREA, DIGESTS_AREA)
+            areas = (EVENTS_AREA, COMPACTED_AREA, RESPONSES_AREA, DIGESTS_AREA)
             listed = pool.map(
                 lambda area: self._lake.list_partitions(partition_prefix(area, tenant_id)), areas
             )
-            events, responses, digests = ([partition_date(p) for p in found] for found in listed)
+            landed, compacted, responses, digests = ([partition_date(p) for p in found] for found in listed)
+            events = landed + compacted
             raw_days = {
                 local
                 for utc_day in events + responses
@@ -215,11 +220,12 @@ class LakeInputLoader:
         raw_from: date | None,
     ) -> LoadedInputs:
         event_keys = self.object_keys(pool, EVENTS_AREA, tenant_id, windows.events)
+        event_keys += self.object_keys(pool, COMPACTED_AREA, tenant_id, windows.events, ".parquet")
         response_keys = self.object_keys(pool, RESPONSES_AREA, tenant_id, windows.responses)
         jobs: list[tuple[str, Path]] = []
         for folder, keys in (("events", event_keys), ("responses", response_keys)):
             (dest / folder).mkdir(parents=True, exist_ok=True)
-            jobs.extend((key, dest / folder / f"{i:07d}.jsonl.gz") for i, key in enumerate(keys))
+            jobs.extend((key, dest / folder / f"{i:07d}{_suffix(key)}") for i, key in enumerate(keys))
         sizes = list(pool.map(lambda job: self._lake.download_to(*job), jobs))
         event_files = [path for _, path in jobs[: len(event_keys)]]
         response_files = [path for _, path in jobs[len(event_keys) :]]
@@ -238,6 +244,10 @@ class LakeInputLoader:
             raw_from=raw_from,
             digest_days=len(digests),
         )
+
+
+def _suffix(key: str) -> str:
+    return ".parquet" if key.endswith(".parquet") else ".jsonl.gz"
 
 
 def digest_prefix(tenant_id: str, day: date) -> str:

@@ -4,7 +4,9 @@ Order of work, so that a run that fails at any point leaves the previous results
 
 1. `begin_run` in the state table (before the lake is read, so late events that arrive during
    the run mark the day dirty);
-2. download the digests of earlier days and the recent lake objects into a temporary folder
+2. compact the settled UTC days of the day's raw window (`touchpoint.rollup.compaction`: one
+   sorted, deduplicated Parquet file per tenant and UTC day, replacing the landed objects), then
+   download the digests of earlier days and the recent lake objects into a temporary folder
    (`LakeInputLoader.load_day`) and call `compute_day`, which also writes the day's digest
    (and those of any earlier days it had to read raw);
 3. write every point under a new `run_id` (invisible to readers until step 5);
@@ -33,8 +35,9 @@ from touchpoint.engine.inputs import EngineInputs
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
+from touchpoint.rollup.compaction import Compactor, is_settled
 from touchpoint.rollup.exports import export_keys, export_rows, people_export_keys, render_csv, render_parquet
-from touchpoint.rollup.inputs import LakeInputLoader, digest_prefix
+from touchpoint.rollup.inputs import LakeInputLoader, digest_prefix, input_windows
 from touchpoint.storage.lake import LakeRepository
 from touchpoint.storage.metrics import MetricsRepository, new_run_id
 from touchpoint.storage.rollup_state import RollupStateRepository
@@ -88,6 +91,7 @@ class RollupResult:
     raw_from: date | None = None
     digest_days_read: int = 0
     digests_written: int = 0
+    days_compacted: list[date] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (the worker's return value and the log line)."""
@@ -103,6 +107,7 @@ class RollupResult:
             "input_bytes": self.input_bytes,
             "raw_from": self.raw_from.isoformat() if self.raw_from else None,
             "digest_days_read": self.digest_days_read,
+            "days_compacted": [d.isoformat() for d in self.days_compacted],
             "digests_written": self.digests_written,
             "seconds": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -130,6 +135,7 @@ class RollupService:
         workdir: Path | None = None,
         abandoned_after: timedelta = ABANDONED_AFTER,
         after_day: AfterDay | None = None,
+        compactor: Compactor | None = None,
     ) -> None:
         self._tenants = tenants
         self._lake = lake
@@ -141,6 +147,7 @@ class RollupService:
         self._workdir = workdir
         self._abandoned_after = abandoned_after
         self._after_day = after_day
+        self._compactor = compactor
 
     def config_of(self, tenant_id: str) -> TenantConfig:
         """The tenant's config (TenantNotFoundError if there is no such tenant)."""
@@ -162,6 +169,8 @@ class RollupService:
         logger.info("rollup started", extra={**log, "state": seen.status})
         with tempfile.TemporaryDirectory(prefix="rollup-", dir=self._workdir) as tmp:
             workdir = Path(tmp)
+            with _timed(timings, "compact"):
+                compacted = self._compact(tenant_id, day, config.timezone, now or datetime.now(UTC))
             with _timed(timings, "load"):
                 loaded = self._loader.load_day(
                     tenant_id, day, config.timezone, workdir / "inputs", self._identity_links(tenant_id)
@@ -200,9 +209,27 @@ class RollupService:
             raw_from=loaded.raw_from,
             digest_days_read=loaded.digest_days,
             digests_written=digests_written,
+            days_compacted=compacted,
         )
         logger.info("rollup finished", extra=result.summary())
         return result
+
+    def _compact(self, tenant_id: str, day: date, timezone: str, now: datetime) -> list[date]:
+        """Compact the settled UTC days of the run's raw window (D - 1 .. D + 1); returns those compacted."""
+        if self._compactor is None:
+            return []
+        window = input_windows(day, timezone, raw_from=day).events
+        done: list[date] = []
+        utc_day = window.first
+        while utc_day <= window.last:
+            if is_settled(utc_day, now):
+                result = self._compactor.compact(tenant_id, utc_day)
+                if result.outcome != "nothing to do":
+                    logger.info("partition compacted", extra={"tenant_id": tenant_id, **result.summary()})
+                if result.key is not None:
+                    done.append(utc_day)
+            utc_day += timedelta(days=1)
+        return done
 
     def _export(self, tenant_id: str, day: date, points: Sequence[MetricPoint], workdir: Path) -> None:
         rows = export_rows(tenant_id, points)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
+from touchpoint.rollup.compaction import Compactor
 from touchpoint.rollup.service import ComputeDay, RollupService
 from touchpoint.runtime import Runtime
 
@@ -59,4 +60,5 @@ def build_service(
         identity_links=runtime.identity.list_links,
         compute_day=engine_compute_day(duckdb_config(os.environ if env is None else env)),
         after_day=alerts_after_day if evaluate_alerts else None,
+        compactor=Compactor(runtime.lake, runtime.lake_maintenance, runtime.identity.suppression_generation),
     )

@@ -58,6 +58,7 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     gone = [
         _put(aws, "raw/events", t, _ago(31)),
         _put(aws, "raw/events", t, _ago(400), "y"),
+        _put(aws, "raw/compacted", t, _ago(31)),  # a compacted day of events
         _put(aws, "quarantine/events", t, _ago(31)),
         _put(aws, "responses", t, _ago(61)),
         _put(aws, "digests", t, _ago(31)),  # the rollup's day digest (person ids): kept as events
@@ -80,11 +81,12 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     brief = aws.tenants.get_tenant(t)
     assert brief is not None
     dry = RetentionSweeper(aws).sweep_tenant(brief, NOW, dry_run=True)
-    assert dry.objects_deleted == 8 and sorted(lake_state(aws)) == sorted(gone + kept)
+    assert dry.objects_deleted == 9 and sorted(lake_state(aws)) == sorted(gone + kept)
     report = RetentionSweeper(aws).sweep_tenant(brief, NOW)
-    assert report.objects_deleted == 8
+    assert report.objects_deleted == 9
     assert {area: len(p) for area, p in report.partitions.items()} == {
         "raw/events": 2,
+        "raw/compacted": 1,
         "quarantine/events": 1,
         "digests": 1,
         "exports/people/parquet": 1,

@@ -38,13 +38,20 @@ DOC = ROOT / "docs" / "ATHENA.md"
 #: The example dates the doc's queries use, replaced by the dataset's own (its days are recent:
 #: ingest treats an event more than a year before receipt as a broken clock).
 DOC_FROM, DOC_TO, DOC_DAY = "2026-03-01", "2026-03-31", "2026-03-10"
-_PARQUET_TYPES = {"string": "string", "double": "double", "date": "date32[day]", "boolean": "bool"}
+_PARQUET_TYPES = {
+    "string": "string",
+    "double": "double",
+    "date": "date32[day]",
+    "boolean": "bool",
+    "timestamp": "timestamp[us]",
+}
 _DUCK_TYPES = {
     "string": "VARCHAR",
     "double": "DOUBLE",
     "date": "DATE",
     "boolean": "BOOLEAN",
     "int": "INTEGER",
+    "timestamp": "TIMESTAMP",
 }
 
 
@@ -106,16 +113,15 @@ def rolled_up(aws: Runtime, tenant: TenantKeys, tmp_path: Path) -> tuple[date, l
                 ),
             )
             assert response.status_code == 200, response.body
-        identify = {
-            "userId": "u-athena",
-            "anonymousId": "a-athena",
-            "traits": {"plan": "gold"},
-            "timestamp": f"{day.isoformat()}T12:00:00Z",
-        }
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")  # today: not compacted yet
+        today = [
+            {"type": "identify", "userId": "u-athena", "anonymousId": "a-athena", "traits": {"plan": "gold"}},
+            {"type": "track", "userId": "u-athena", "event": "Clicked", "properties": {"button": "buy"}},
+        ]
         response = client.http.post(
-            "/v1/identify",
+            "/v1/batch",
             headers={"Content-Type": "application/json", **basic_auth(tenant.write_key)},
-            body=json.dumps(identify),
+            body=json.dumps({"batch": [{**e, "timestamp": now} for e in today]}),
         )
         assert response.status_code == 200, response.body
     in_store = [  # NPS answers at two stores on the day: 9, 10, 3 at Hamburg, 7, 9 at Berlin
@@ -134,7 +140,7 @@ def rolled_up(aws: Runtime, tenant: TenantKeys, tmp_path: Path) -> tuple[date, l
             "comments": [],
         }
         for n, (store, score) in enumerate(
-            [("hamburg", 9), ("hamburg", 10), ("hamburg", 3), ("berlin", 7), ("berlin", 9)]
+            [("hh-athena", 9), ("hh-athena", 10), ("hh-athena", 3), ("b-athena", 7), ("b-athena", 9)]
         )
     ]
     write_responses_like_surveys(aws, tenant.tenant_id, [*data.responses, *in_store])
@@ -154,11 +160,14 @@ def test_every_table_sits_where_its_objects_are_with_the_declared_columns(
 ) -> None:
     day, _ = rolled_up
     tables = glue_tables()
-    assert set(tables) == {"raw_events", "responses", "metrics", "person_scores"}
+    assert set(tables) == {"raw_events", "events", "responses", "metrics", "person_scores"}
+    today = datetime.now(UTC).date()
     for name, table in tables.items():
         assert [k["Name"] for k in table["PartitionKeys"]] == ["tenant", "dt"]
         assert table["Parameters"]["projection.tenant.type"] == "injected"
-        prefix = _lake_prefix(table, tenant.tenant_id, day.isoformat())
+        # the rolled-up day's landed events were compacted; today's are still as landed
+        partition = today if name == "raw_events" else day
+        prefix = _lake_prefix(table, tenant.tenant_id, partition.isoformat())
         keys = list(aws.lake.list_keys(prefix))
         assert keys, f"{name}: nothing under {prefix}"
         assert table["StorageDescriptor"]["Location"]["Sub"].removeprefix("s3://${LakeBucket}/") in prefix
@@ -222,7 +231,10 @@ def test_the_documented_queries_give_the_stored_numbers(
         if set(p.breakdown) == {"location"}
     }
     # Hamburg: (2 promoters - 1 detractor) / 3 * 100 = 33.33...; Berlin: (1 - 0) / 2 * 100 = 50.
-    assert stored == {"hamburg": (pytest.approx(100 / 3), 3), "berlin": (50.0, 2)}
+    hamburg_nps, hamburg_responses = stored["hh-athena"]
+    assert (
+        hamburg_nps == pytest.approx(100 / 3) and hamburg_responses == 3 and stored["b-athena"] == (50.0, 2)
+    )
     rows = run(nps_sql)
     assert (
         stored

@@ -237,8 +237,8 @@ def test_unusable_stored_values_do_not_fail_the_day(
     skipped = [
         getattr(r, "skipped_values", None) for r in caplog.records if r.name.startswith("touchpoint.engine")
     ]
-    assert skipped == [6]  # 4 revenues, 2 counts
+    assert skipped == [5]  # 3 revenues (huge, digits, nan), 2 counts; "12.50" reads as 12.5
     assert points(aws, tenant.tenant_id, "orders")[""][0] == 5
-    assert points(aws, tenant.tenant_id, "revenue")[""][0] == 25.5  # the four unusable revenues count 0
+    assert points(aws, tenant.tenant_id, "revenue")[""][0] == 38.0  # 25.5 + 12.5; the three unusable count 0
     assert points(aws, tenant.tenant_id, "foot_traffic")["berlin"][0] == 100
     assert points(aws, tenant.tenant_id, "store_conversion_rate")["berlin"][0] == 0.05  # 5 / 100

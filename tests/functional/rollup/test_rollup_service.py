@@ -242,9 +242,12 @@ def test_only_partitions_inside_the_window_are_downloaded(
         return []
 
     _service(aws, compute_day=spy).run_day(tenant.tenant_id, DAY)
-    day_keys = [
+    # DAY's UTC partition was settled: its landed objects were compacted into one Parquet file
+    landed = [
         k
         for k in aws.lake.list_keys(f"raw/events/tenant={tenant.tenant_id}/dt={DAY.isoformat()}/")
         if k.endswith(".gz")
     ]
-    assert len(seen[0].event_files) == len(day_keys)
+    compacted = list(aws.lake.list_keys(f"raw/compacted/tenant={tenant.tenant_id}/dt={DAY.isoformat()}/"))
+    assert landed == [] and len(compacted) == 1 and compacted[0].endswith(".parquet")
+    assert len(seen[0].event_files) == 1 and seen[0].event_files[0].suffix == ".parquet"

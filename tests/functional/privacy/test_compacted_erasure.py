@@ -1,0 +1,96 @@
+"""Erasure and access keep their promise on compacted event files (`raw/compacted/`)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from tests.conftest import TenantKeys, function_client
+from tests.functional.privacy.support import api, send_batch, track
+from touchpoint.rollup.compaction import Compactor, compacted_prefix
+from touchpoint.rollup.wiring import build_service
+from touchpoint.runtime import Runtime
+
+DAY = datetime.now(UTC).date() - timedelta(days=3)
+
+
+def _compacted_rows(aws: Runtime, tenant_id: str, day: date) -> list[dict[str, Any]]:
+    keys = list(aws.lake.list_keys(compacted_prefix(tenant_id, day)))
+    return [row for key in keys for row in pq.read_table(io.BytesIO(aws.lake.get_bytes(key))).to_pylist()]
+
+
+def _landed(aws: Runtime, tenant_id: str, day: date) -> list[str]:
+    return [k for k in aws.lake.list_keys(f"raw/events/tenant={tenant_id}/dt={day.isoformat()}/")]
+
+
+def _seed(aws: Runtime, tenant: TenantKeys) -> None:
+    events = [
+        track("e1", DAY, user="erin", anon="erin-web"),
+        track("e2", DAY, anon="erin-web"),  # erin's device before sign-in: hers
+        track("s1", DAY, user="sam", anon="erin-web"),  # sam on erin's device: a mention
+        track("k1", DAY, user="kim"),
+    ]
+    with function_client("ingest") as ingest:
+        send_batch(ingest, tenant.write_key, events)
+        send_batch(ingest, tenant.write_key, events[:2])  # a retried request: landed twice
+    build_service(aws).run_day(tenant.tenant_id, DAY)  # compacts the settled UTC days
+
+
+def test_the_rollup_compacts_a_settled_day_and_counts_each_event_once(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    _seed(aws, tenant)
+    assert _landed(aws, tenant.tenant_id, DAY) == []
+    rows = _compacted_rows(aws, tenant.tenant_id, DAY)
+    assert sorted(r["message_id"] for r in rows) == ["e1", "e2", "k1", "s1"]
+    assert all(r["ts"].date() == DAY for r in rows)
+
+
+def test_access_lists_and_erasure_removes_the_persons_compacted_rows(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    _seed(aws, tenant)
+    with function_client("surveys") as client:
+        status, document, _ = api(client, "GET", "/v1/people/erin/export", tenant.admin_key)
+        assert status == 200 and document["scan"]["complete"] is True
+        assert sorted(e["messageId"] for e in document["events"]) == ["e1", "e2"]
+        status, body, _ = api(client, "DELETE", "/v1/people/erin", tenant.admin_key)
+        assert status in (200, 202), body
+    rows = {r["message_id"]: r for r in _compacted_rows(aws, tenant.tenant_id, DAY)}
+    assert sorted(rows) == ["k1", "s1"]  # erin's two events are gone, sam's and kim's stay
+    assert rows["s1"]["anonymous_id"] is None and "erin-web" not in rows["s1"]["record"]
+    assert '"userId":"sam"' in rows["s1"]["record"]
+    # a second erasure changes nothing
+    before = [(k, aws.lake.get_bytes(k)) for k in aws.lake.list_keys(compacted_prefix(tenant.tenant_id, DAY))]
+    with function_client("surveys") as client:
+        api(client, "DELETE", "/v1/people/erin", tenant.admin_key)
+    after = [(k, aws.lake.get_bytes(k)) for k in aws.lake.list_keys(compacted_prefix(tenant.tenant_id, DAY))]
+    assert after == before
+
+
+def test_a_compaction_during_an_erasure_is_undone_and_its_inputs_stay(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    with function_client("ingest") as ingest:
+        send_batch(ingest, tenant.write_key, [track("e1", DAY, user="erin"), track("k1", DAY, user="kim")])
+    landed = _landed(aws, tenant.tenant_id, DAY)
+    generations = iter([4, 5])  # an erasure raised the suppression list's generation meanwhile
+    compactor = Compactor(aws.lake, aws.lake_maintenance, lambda _: next(generations))
+    result = compactor.compact(tenant.tenant_id, DAY)
+    assert result.outcome == "erasure ran meanwhile" and result.key is None
+    assert _landed(aws, tenant.tenant_id, DAY) == landed
+    assert list(aws.lake.list_keys(compacted_prefix(tenant.tenant_id, DAY))) == []
+    # the next compaction, with no erasure in between, goes through
+    done = Compactor(aws.lake, aws.lake_maintenance, lambda _: 5).compact(tenant.tenant_id, DAY)
+    assert done.outcome == "compacted" and done.rows_written == 2 and done.objects_deleted == len(landed)
+    assert _landed(aws, tenant.tenant_id, DAY) == []
+
+
+def test_survey_event_copies_are_never_compacted(aws: Runtime, tenant: TenantKeys) -> None:
+    key = f"raw/events/tenant={tenant.tenant_id}/dt={DAY.isoformat()}/survey-r1.jsonl.gz"
+    aws.lake.put_jsonl(key, [{"type": "track", "event": "Survey Responded", "messageId": "survey-r1"}])
+    result = Compactor(aws.lake, aws.lake_maintenance, lambda _: 0).compact(tenant.tenant_id, DAY)
+    assert result.outcome == "nothing to do" and _landed(aws, tenant.tenant_id, DAY) == [key]
