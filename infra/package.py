@@ -33,11 +33,12 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 
 # Functions whose dependencies are installed into vendor/ by this script for a newer Lambda
-# Python than the local interpreter, instead of by Chalice from requirements.txt. The rollup needs
-# DuckDB >= 1.3, whose wheels need glibc 2.27+: the python3.11 Lambda runtime (Amazon Linux 2,
-# glibc 2.26) cannot load them, python3.12 (Amazon Linux 2023) can. Its merge template sets the
-# functions' Runtime to match.
-VENDORED_RUNTIME = {"rollup": "3.12"}
+# Python than the local interpreter, instead of by Chalice from requirements.txt. They need
+# DuckDB >= 1.3 (the rollup's engine and compaction; the surveys function's erasure and access
+# scans of compacted Parquet files), whose wheels need glibc 2.27+: the python3.11 Lambda runtime
+# (Amazon Linux 2, glibc 2.26) cannot load them, python3.12 (Amazon Linux 2023) can. Their merge
+# templates set the functions' Runtime to match.
+VENDORED_RUNTIME = {"rollup": "3.12", "surveys": "3.12"}
 
 PEPPER = "TOUCHPOINT_KEY_PEPPER"
 

@@ -45,14 +45,16 @@ def test_resources_template_is_beside_the_functions(dev_build: Path) -> None:
     assert (dev_build / "resources.yaml").read_text() == (REPO_ROOT / "infra" / "template.yaml").read_text()
 
 
-def test_rollup_ships_duckdb_for_a_runtime_that_can_load_it(dev_build: Path) -> None:
-    # DuckDB >= 1.3 needs glibc 2.27+: the rollup runs on python3.12 (Amazon Linux 2023) with
-    # dependencies vendored as cp312 manylinux wheels.
-    with zipfile.ZipFile(dev_build / "rollup" / "deployment.zip") as zipped:
+@pytest.mark.parametrize("name", ["rollup", "surveys"])
+def test_duckdb_functions_ship_it_for_a_runtime_that_can_load_it(dev_build: Path, name: str) -> None:
+    # DuckDB >= 1.3 needs glibc 2.27+: the rollup (engine, compaction) and surveys (erasure and
+    # access scans of compacted files) run on python3.12 (Amazon Linux 2023) with dependencies
+    # vendored as cp312 manylinux wheels.
+    with zipfile.ZipFile(dev_build / name / "deployment.zip") as zipped:
         names = set(zipped.namelist())
     assert "duckdb/__init__.py" in names
     assert any(n.startswith("pydantic_core/_pydantic_core.cpython-312-x86_64-linux-gnu") for n in names)
-    template = json.loads((dev_build / "rollup" / "sam.json").read_text())
+    template = json.loads((dev_build / name / "sam.json").read_text())
     runtimes = {
         r["Properties"]["Runtime"]
         for r in template["Resources"].values()

@@ -71,8 +71,9 @@ def test_make_package_builds_every_function_from_a_fresh_clone(make_package_dev:
         assert "app.py" in names, name
         assert any(n.startswith("chalicelib/") for n in names), name
         assert "touchpoint/__init__.py" in names, name  # the vendored shared package
-    rollup = json.loads((build / "rollup" / "sam.json").read_text())
-    assert {f["Properties"]["Runtime"] for f in _functions(rollup)} == {"python3.12"}
+    for name in ("rollup", "surveys"):  # DuckDB's functions
+        template = json.loads((build / name / "sam.json").read_text())
+        assert {f["Properties"]["Runtime"] for f in _functions(template)} == {"python3.12"}, name
     assert (build / "resources.yaml").is_file()
     assert not (build / ".staging").exists()
     assert sorted(p.name for p in build.iterdir()) == sorted([*ALL_FUNCTIONS, "resources.yaml"])
