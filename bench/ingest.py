@@ -149,7 +149,10 @@ def make_batches(count: int, seed: int = 7) -> list[bytes]:
             events.append(base)
         body = {
             "batch": events,
-            "sentAt": "2026-11-02T12:00:00.000Z",
+            # sent right after its last event: after clock-skew correction the events fall within
+            # seconds before the request (a fixed sentAt hours later put them on the previous day
+            # shortly after midnight UTC, and every request then marked that late day dirty)
+            "sentAt": (START + timedelta(seconds=10 * b + 10)).isoformat(timespec="milliseconds"),
             "context": {"library": {"name": "analytics-python"}},
         }
         bodies.append(json.dumps(body).encode("utf-8"))

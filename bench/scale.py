@@ -137,8 +137,9 @@ class ItemCounter:
 
 
 def _single_event(body: dict[str, Any], write_key: str, number: int) -> dict[str, Any]:
-    """The proxy event of `POST /v1/track` with one event."""
-    event = api_gateway_event(json.dumps(body).encode(), write_key, False, number)
+    """The proxy event of `POST /v1/track` with one event, sent at its time (so it lands on today)."""
+    sent = {**body, "sentAt": body["timestamp"]}
+    event = api_gateway_event(json.dumps(sent).encode(), write_key, False, number)
     event["resource"] = event["path"] = event["requestContext"]["resourcePath"] = "/v1/track"
     event["requestContext"]["path"] = "/api/v1/track"
     return event
