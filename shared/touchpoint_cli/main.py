@@ -14,6 +14,7 @@ from touchpoint_cli.qr import qr
 from touchpoint_cli.rollup import backfill_command, rollup_command
 from touchpoint_cli.stack import LocalStack
 from touchpoint_cli.tenants import tenants
+from touchpoint_cli.train_sentiment import train_sentiment_command
 
 
 @click.group()
@@ -67,6 +68,7 @@ cli.add_command(demo_command)
 cli.add_command(erase_command)
 cli.add_command(export_person_command)
 cli.add_command(sweep_command)
+cli.add_command(train_sentiment_command)
 
 if __name__ == "__main__":
     cli()

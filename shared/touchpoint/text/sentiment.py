@@ -487,14 +487,43 @@ class _ClauseScorer:
                         self.values[i] = value * _CONCESSIVE
 
 
+@dataclass(frozen=True, slots=True)
+class RuleSentiment:
+    """The rules' verdict on a comment: the unbounded sum and what it was made of (classifier features)."""
+
+    total: float
+    positive: float
+    """Sum of the positive token values (before clause weights)."""
+    negative: float
+    """Sum of the negative token values (before clause weights), <= 0."""
+    negated: tuple[str, ...]
+    """Keys of the words a negator turned ("gut" in "nicht gut", "antwort" in "keine Antwort")."""
+    contrast: bool
+    """True when a contrast clause ("aber", "but") weighs the comment."""
+
+
 def raw_sentiment(tokens: list[Token], language: Language) -> float:
     """Unbounded sentiment sum of a tokenised comment (positive > 0 > negative)."""
+    return rule_sentiment(tokens, language).total
+
+
+def rule_sentiment(tokens: list[Token], language: Language) -> RuleSentiment:
+    """Score a tokenised comment by the rules and keep the parts the classifier uses as features."""
     res = load_resources(language)
     clauses, sentences = _split(tokens, res)
     last_contrast = max((i for i, c in enumerate(clauses) if c.contrast), default=None)
     totals: list[float] = []
+    positive = negative = 0.0
+    negated: list[str] = []
     for clause in clauses:
-        total = _ClauseScorer(language, res, clause.tokens).total()
+        scorer = _ClauseScorer(language, res, clause.tokens)
+        total = scorer.total()
+        for value in scorer.values:
+            if value and value > 0:
+                positive += value
+            elif value:
+                negative += value
+        negated.extend(t.key for t, flag in zip(scorer.tokens, scorer.negated, strict=True) if flag)
         if totals and not total and _is_negated_ellipsis(clause.tokens, res):
             total = totals[-1] * (_NEGATE_POSITIVE if totals[-1] > 0 else _NEGATE_NEGATIVE)
         totals.append(total)
@@ -519,7 +548,7 @@ def raw_sentiment(tokens: list[Token], language: Language) -> float:
         total += sentence_total * (1.0 + _EXCLAMATION * min(sentence.exclamations, _MAX_EXCLAMATIONS))
     if any(t.key in res.balance_markers for t in tokens):
         total *= _BALANCED
-    return total
+    return RuleSentiment(total, positive, negative, tuple(negated), last_contrast is not None)
 
 
 def _ironic_interjections(clauses: list[_Clause], totals: list[float], res: LanguageResources) -> None:

@@ -2,14 +2,15 @@
 
 `tests/data/sentiment/heldout.json` (213 de/en comments) was written and labelled before the
 analyser was changed for the issue and is never tuned against (see the README beside it). The
-target is at least 90 % overall and at least 88 % in each language; it is not met yet (82.2 %),
+target is at least 90 % overall and at least 88 % in each language; it is not met yet (90.6 %, de 87.9 %),
 so the test is a strict expected failure that turns into a failure once the target is reached
 (then drop the marker).
 
 The held-out test prints figures only (accuracy overall and per language, the confusion counts
 gold -> predicted), never a sentence, and none of its assertions can show one: a set that is
 looked at stops being held out. `tuning.json` and `development.json`, the development sets, must
-stay at 90 % and 88 % or more; their misses are printed with `-s`.
+stay at 90 % and 88 % or more, and `training.json` (the classifier's training corpus, so an
+in-sample figure) at 88 %; their misses are printed with `-s`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from touchpoint.text import analyze_comment
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "sentiment"
 LABELS = ("positive", "neutral", "negative")
-SETS = ("heldout.json", "tuning.json", "development.json")
+SETS = ("heldout.json", "tuning.json", "development.json", "training.json")
 MIN_OVERALL = 0.90
 MIN_PER_LANGUAGE = 0.88
-MIN_DEVELOPMENT = {"tuning.json": 0.90, "development.json": 0.88}  # regression floors, below today's figures
+MIN_DEVELOPMENT = {"tuning.json": 0.90, "development.json": 0.88, "training.json": 0.88}  # regression floors
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -123,7 +124,7 @@ def test_heldout_set_size_and_spread() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17.6 target not met yet: held-out 82.2 % (de 78.5 %, en 85.8 %), see docs/SENTIMENT.md",
+    reason="issue 17.6 target not met yet: held-out 90.6 % (de 87.9 %, en 93.4 %), see docs/SENTIMENT.md",
 )
 def test_heldout_accuracy() -> None:
     result = score(load("heldout.json"))
