@@ -123,6 +123,7 @@ def test_metrics_query_errors_name_the_field(params: dict[str, str], field: str,
     with pytest.raises((ApiError, InputError)) as raised:
         metrics_api.parse_query(params)
     error = raised.value
+    assert isinstance(error, ApiError | InputError)
     assert not isinstance(error, ApiError) or error.status == 400
     assert error.field == field and message in error.message
 
