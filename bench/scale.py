@@ -284,11 +284,13 @@ class RollupSample:
 
     events: int
     seconds: float
+    cpu_seconds: float
     engine_seconds: float
     peak_gb: float
     points: int
     digests_written: int
     compaction_seconds: float
+    compaction_cpu_seconds: float
     compaction_peak_gb: float
     gzip_bytes: int
     parquet_bytes: int
@@ -305,17 +307,23 @@ def measure_rollup(size: int, workdir: Path) -> RollupSample:
         runtime.tenants.create_tenant(TENANT, "Bench", TenantConfig())
         upload(runtime, generated)
         service = build_service(runtime)
+        cpu = time.process_time()
         result, seconds, peak = measured(lambda: service.run_day(TENANT, day))
+        cpu = time.process_time() - cpu
     target = workdir / "compacted.parquet"
+    compaction_cpu = time.process_time()
     _, compaction_seconds, compaction_peak = measured(lambda: _to_parquet(generated.event_files, target))
+    compaction_cpu = time.process_time() - compaction_cpu
     sample = RollupSample(
         events=size,
         seconds=seconds,
+        cpu_seconds=cpu,
         engine_seconds=result.timings.get("compute", 0.0),
         peak_gb=(peak or 0.0) / GB,
         points=result.points,
         digests_written=result.digests_written,
         compaction_seconds=compaction_seconds,
+        compaction_cpu_seconds=compaction_cpu,
         compaction_peak_gb=(compaction_peak or 0.0) / GB,
         gzip_bytes=sum(p.stat().st_size for p in generated.event_files),
         parquet_bytes=target.stat().st_size,
@@ -409,8 +417,9 @@ def main(argv: list[str] | None = None) -> int:
         sample = measure_rollup(size, workdir)
         samples.append(sample)
         print(
-            f"- rollup of {size:,} events: {sample.seconds:.2f} s (engine {sample.engine_seconds:.2f}), peak "
-            f"{sample.peak_gb:.2f} GB, {sample.points} points; compaction proxy {sample.compaction_seconds:.2f} s, "
+            f"- rollup of {size:,} events: {sample.seconds:.2f} s wall, {sample.cpu_seconds:.2f} CPU-s (engine "
+            f"{sample.engine_seconds:.2f} s wall), peak {sample.peak_gb:.2f} GB, {sample.points} points; compaction "
+            f"{sample.compaction_seconds:.2f} s wall, {sample.compaction_cpu_seconds:.2f} CPU-s, "
             f"peak {sample.compaction_peak_gb:.2f} GB; gzip {sample.gzip_bytes / size:.1f} B/event (level 1), "
             f"Parquet {sample.parquet_bytes / size:.1f} B/event; load average {os.getloadavg()[0]:.1f}",
             flush=True,
@@ -432,18 +441,19 @@ def main(argv: list[str] | None = None) -> int:
         parquet_bytes=parquet_b,
         s3_get_ms_per_object=ingest.get_ms_per_object,
         s3_get_ms_per_mb=ingest.get_ms_per_mb,
-        rollup_seconds=line([s.seconds for s in samples]),
+        rollup_cpu_seconds=line([s.cpu_seconds for s in samples]),
         rollup_peak_gb=line([s.peak_gb for s in samples]),
-        compaction_seconds=line([s.compaction_seconds for s in samples]),
+        compaction_cpu_seconds=line([s.compaction_cpu_seconds for s in samples]),
         compaction_peak_gb=line([s.compaction_peak_gb for s in samples]),
         points_per_tenant_day=float(max(s.points for s in samples)),
         digest_objects_per_run=digest_objects_per_run(float(samples[0].digests_written)),
         cores=os.cpu_count() or 1,
     )
     print(
-        f"- fitted per million events: rollup {rates.rollup_seconds.slope:.2f} s (+{rates.rollup_seconds.intercept:.2f}), "
+        f"- fitted per million events: rollup {rates.rollup_cpu_seconds.slope:.2f} CPU-s "
+        f"(+{rates.rollup_cpu_seconds.intercept:.2f}), "
         f"peak {rates.rollup_peak_gb.slope:.2f} GB (+{rates.rollup_peak_gb.intercept:.2f}); compaction proxy "
-        f"{rates.compaction_seconds.slope:.2f} s (+{rates.compaction_seconds.intercept:.2f}), peak "
+        f"{rates.compaction_cpu_seconds.slope:.2f} CPU-s (+{rates.compaction_cpu_seconds.intercept:.2f}), peak "
         f"{rates.compaction_peak_gb.slope:.2f} GB (+{rates.compaction_peak_gb.intercept:.2f})"
     )
     print(f"- compaction timed with: {compactor()[0]}")
@@ -462,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"- rollup on one Lambda: {'fits' if headline['rollup_fits_lambda'] else 'does NOT fit'}; EMR Serverless "
             f"model: {headline['emr_executors']:.0f} executors x 4 vCPU, {headline['emr_minutes']:.1f} min "
-            f"(30 min would need about {headline['emr_vcpus_for_30_min']:.0f} executor vCPUs at the assumed rate)"
+            f"(30 min would need {headline['emr_vcpus_for_30_min']:.1f} executor vCPUs at the assumed rate)"
         )
         print(
             f"- record aggregation (one Firehose record per request and UTC day, RecordDeAggregation JSON): "

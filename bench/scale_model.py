@@ -122,9 +122,9 @@ class Rates:
     parquet_bytes: float  # Parquet (zstd, sorted, deduplicated), per event
     s3_get_ms_per_object: float
     s3_get_ms_per_mb: float
-    rollup_seconds: Line  # RollupService.run_day, whole run, seconds per million events
+    rollup_cpu_seconds: Line  # RollupService.run_day, whole run: CPU seconds of the process (all threads)
     rollup_peak_gb: Line  # its peak RSS
-    compaction_seconds: Line  # the compaction proxy (DuckDB: gzip JSON -> sorted, deduplicated Parquet)
+    compaction_cpu_seconds: Line  # the compaction (gzip JSON -> sorted, deduplicated Parquet): CPU seconds
     compaction_peak_gb: Line
     points_per_tenant_day: float  # metric points written to DynamoDB by one run
     digest_objects_per_run: float  # digest objects one run reads in steady state (a year)
@@ -199,6 +199,15 @@ def objects_per_tenant_day(events: int, record_bytes: float, active_hours: float
 def lambda_vcpus(memory_mb: float) -> float:
     """vCPUs of a Lambda with that memory."""
     return min(6.0, memory_mb / LAMBDA_MB_PER_VCPU)
+
+
+def parallel_vcpus(memory_mb: float, cores: int) -> float:
+    """vCPUs a multi-threaded stage can use on a Lambda of that memory: no more than measured here.
+
+    Projected time = measured CPU seconds / this (no speed-up claimed above the `cores` it was
+    measured on, none assumed below one full vCPU either way).
+    """
+    return min(lambda_vcpus(memory_mb), float(cores))
 
 
 def cpu_slowdown(memory_mb: float, cores: int) -> float:
@@ -379,7 +388,9 @@ def model_scenario(s: Scenario, r: Rates, *, compacted: bool = True) -> tuple[li
     get_s = (per_tenant_objects * r.s3_get_ms_per_object + tenant_gz_mb * r.s3_get_ms_per_mb) / 1000
     peak = r.compaction_peak_gb.at(millions)
     memory = lambda_memory_for(peak)
-    seconds = get_s + r.compaction_seconds.at(millions) * cpu_slowdown(memory, r.cores)
+    seconds = get_s + r.compaction_cpu_seconds.at(millions) / parallel_vcpus(
+        min(memory, LAMBDA_MAX_MEMORY_MB), r.cores
+    )
     compaction = Stage(
         "compaction (Lambda, one per tenant-day)",
         objects_read=objects,
@@ -406,10 +417,10 @@ def model_scenario(s: Scenario, r: Rates, *, compacted: bool = True) -> tuple[li
     read_objects = raw_objects + r.digest_objects_per_run
     low_peak, high_peak = r.rollup_peak_gb.at(millions), r.rollup_peak_gb.at(3 * millions)
     memory = lambda_memory_for(high_peak)
-    slowdown = cpu_slowdown(min(memory, LAMBDA_MAX_MEMORY_MB), r.cores)
+    vcpus = parallel_vcpus(min(memory, LAMBDA_MAX_MEMORY_MB), r.cores)
     get_s = (read_objects * r.s3_get_ms_per_object + raw_mb * r.s3_get_ms_per_mb) / 1000 / 8  # 8 threads
-    low = get_s + r.rollup_seconds.at(millions) * slowdown
-    high = get_s + r.rollup_seconds.at(3 * millions) * slowdown
+    low = get_s + r.rollup_cpu_seconds.at(millions) / vcpus
+    high = get_s + r.rollup_cpu_seconds.at(3 * millions) / vcpus
     rollup = Stage(
         "rollup (DuckDB, one Lambda per tenant-day)",
         objects_read=read_objects * s.tenants,

@@ -17,6 +17,7 @@ from bench.scale_model import (
     lambda_cost,
     model_scenario,
     objects_per_tenant_day,
+    parallel_vcpus,
 )
 
 
@@ -51,6 +52,7 @@ def test_line_fit_and_lambda_arithmetic() -> None:
         fit_line([1.0], [2.0])
     assert cpu_slowdown(512, 1) == pytest.approx(1769 / 512)
     assert cpu_slowdown(10_240, 2) == 1.0
+    assert parallel_vcpus(2048, 2) == pytest.approx(2048 / 1769) and parallel_vcpus(10_240, 2) == 2.0
     # 1,000 runs x 2 s x 2 GB = 4,000 GB-s x $0.0000166667 + 1,000 requests x $0.20 / 1e6
     assert lambda_cost(1000, 2.0, 2048) == pytest.approx(0.0666668 + 0.0002)
     # 5 workers x 600 s x (4 x $0.052624 + 16 x $0.0057785) per hour
@@ -70,9 +72,9 @@ def _rates(peak_per_million_gb: float) -> Rates:
         parquet_bytes=40.0,
         s3_get_ms_per_object=2.0,
         s3_get_ms_per_mb=1.0,
-        rollup_seconds=Line(0.5, 10.0),
+        rollup_cpu_seconds=Line(0.5, 10.0),
         rollup_peak_gb=Line(0.3, peak_per_million_gb),
-        compaction_seconds=Line(0.1, 5.0),
+        compaction_cpu_seconds=Line(0.1, 5.0),
         compaction_peak_gb=Line(0.3, peak_per_million_gb),
         points_per_tenant_day=800.0,
         digest_objects_per_run=1455.0,
