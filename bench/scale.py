@@ -15,8 +15,9 @@ calls cost Python time, not network round trips; the projection adds assumed rou
   of them in one large stream (as Firehose compresses a 128 MiB buffer), and Parquet (zstd);
 - the rollup (`RollupService.run_day`, the worker's code) on days of `--sizes` events made by
   `touchpoint.engine.synthetic.generate_day`: seconds and peak RSS, fitted to a line per million
-  events; the same for a compaction proxy (DuckDB: the day's gzip JSON lines to one Parquet,
-  sorted, deduplicated by messageId), unless `touchpoint.rollup.compaction` exists (then noted).
+  events; the same for the compaction (`touchpoint.rollup.compaction.compact_files`: the day's
+  gzip JSON lines to one sorted Parquet, one row per messageId), or, where that module does not
+  exist, a DuckDB proxy doing the same (the run says which it timed).
 
 MODELLED (`bench/scale_model.py`: documented AWS facts and us-east-1 list prices, each cited
 there, plus assumptions named ASSUMED_...): objects, bytes, requests, projected time, Lambda
@@ -297,7 +298,7 @@ class RollupSample:
 
 
 def measure_rollup(size: int, workdir: Path) -> RollupSample:
-    """Generate a day of `size` events, roll it up as the worker does, then run the compaction proxy."""
+    """Generate a day of `size` events, roll it up as the worker does, then time the compaction."""
     day = date(2026, 3, 10)
     generated = generate_day(workdir / "gen", day, events=size, people=max(1_000, size // 20))
     with mock_aws():
@@ -452,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"- fitted per million events: rollup {rates.rollup_cpu_seconds.slope:.2f} CPU-s "
         f"(+{rates.rollup_cpu_seconds.intercept:.2f}), "
-        f"peak {rates.rollup_peak_gb.slope:.2f} GB (+{rates.rollup_peak_gb.intercept:.2f}); compaction proxy "
+        f"peak {rates.rollup_peak_gb.slope:.2f} GB (+{rates.rollup_peak_gb.intercept:.2f}); compaction "
         f"{rates.compaction_cpu_seconds.slope:.2f} CPU-s (+{rates.compaction_cpu_seconds.intercept:.2f}), peak "
         f"{rates.compaction_peak_gb.slope:.2f} GB (+{rates.compaction_peak_gb.intercept:.2f})"
     )
