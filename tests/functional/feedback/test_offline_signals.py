@@ -19,4 +19,14 @@ def test_every_example_is_accepted_by_the_ingest_api(aws: Runtime, tenant: Tenan
             response = client.http.post(route, headers=headers, body=body)
             assert response.status_code == 200, (path.name, response.body)
     assert list(aws.lake.list_keys("quarantine/")) == []
-    assert len(list(aws.lake.list_keys(f"raw/events/tenant={tenant.tenant_id}/"))) == len(examples)
+    sent = [
+        event
+        for path in examples
+        for event in json.loads(path.read_bytes()).get("batch", [json.loads(path.read_bytes())])
+    ]
+    landed = [
+        e
+        for key in aws.lake.list_keys(f"raw/events/tenant={tenant.tenant_id}/")
+        for e in aws.lake.read_jsonl(key)
+    ]
+    assert len(landed) == len(sent) and {e["event"] for e in landed} == {e["event"] for e in sent}
