@@ -18,7 +18,12 @@ what an interrupted one left and a second erasure changes nothing):
    every rolled-up tenant-day whose metrics may include them (from the day before their first
    line to a year after their last: rolling metrics look back that far), so the next rollup
    recomputes those days without them;
-6. complete the audit entry with the counts and delete the job (and with it the ids).
+6. complete the audit entry with the counts; the job stays with `recheck_after` set to
+   `LANDING_DELAY` after the request: ingest may have accepted an event of the person just
+   before step 2 took effect (its container reads the suppression list's generation at most 60 s
+   late), and the landing stream delivers it up to 20 minutes later. The first daily privacy run
+   after that time scans the lake once more (steps 4 and 5, counts added) and then deletes the
+   job (and with it the ids).
 
 An id nobody knows is erased the same way (suppressed, counts 0): the answer never tells whether
 a person exists. Everything is scoped to the tenant of the caller.
@@ -51,6 +56,10 @@ METRIC_LOOKBACK_DAYS = 365
 RUNNING = "running"
 PENDING = "pending"
 COMPLETED = "completed"
+#: From the erasure request until every event ingest accepted before it has landed: the
+#: suppression list's cached generation (60 s), Firehose's buffer (15 min) and its retries of
+#: dynamic partitioning (5 min), with room to spare.
+LANDING_DELAY = timedelta(minutes=30)
 _SCAN_COUNTS = {
     "partitions": "partitionsScanned",
     "objects_listed": "objectsListed",
@@ -263,7 +272,15 @@ class ErasureService:
         self._runtime.privacy_state.update_audit(
             job.tenant_id, ERASURE, job.erasure_id, COMPLETED, counts, completed
         )
-        self._runtime.privacy_state.delete_job(job)
+        if job.recheck_after is None:
+            # Events of the person accepted just before the suppression list took effect may land
+            # up to LANDING_DELAY later: the daily privacy run scans the lake once more after it.
+            recheck = datetime.fromisoformat(job.requested_at.replace("Z", "+00:00")) + LANDING_DELAY
+            self._runtime.privacy_state.save_job(
+                replace(job, counts=counts, cursor={"area": 0, "after": None}, recheck_after=iso(recheck))
+            )
+        else:
+            self._runtime.privacy_state.delete_job(job)
         logger.info(
             "erasure completed",
             extra={"tenant_id": job.tenant_id, "erasure_id": job.erasure_id, "counts": counts},

@@ -1,7 +1,9 @@
 """The daily privacy run (the rollup function's `retention` handler and `touchpoint sweep`).
 
-First the erasures whose lake part is still pending (an HTTP request stops after its time budget),
-oldest first, then every tenant's retention sweep. Both stop a minute before the Lambda's time
+First the erasures whose lake part is still pending (an HTTP request stops after its time budget)
+or due for their recheck (a second scan once events accepted just before the erasure have
+landed, `touchpoint.privacy.erasure.LANDING_DELAY`), oldest first, then every tenant's retention
+sweep. Both stop a minute before the Lambda's time
 runs out (a tenth of it for short timeouts); what is left continues the next day (erasure jobs keep their cursor, the sweep is
 idempotent).
 """
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoint.observability import logger, metrics
-from touchpoint.privacy.erasure import ErasureOutcome, ErasureService
+from touchpoint.privacy.erasure import ErasureOutcome, ErasureService, iso
 from touchpoint.privacy.retention import RetentionSweeper, SweepReport
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ def run_privacy(
     run = PrivacyRun()
     service = ErasureService(runtime, monotonic=monotonic)
     jobs = [] if dry_run else runtime.privacy_state.pending_jobs(tenant_id)
+    # a completed erasure waits for its recheck until late events may have landed
+    jobs = [job for job in jobs if job.recheck_after is None or job.recheck_after <= iso(now)]
     for position, job in enumerate(jobs):
         if deadline is not None and monotonic() >= deadline:
             run.erasures_left += len(jobs) - position

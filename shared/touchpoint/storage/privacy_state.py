@@ -78,6 +78,9 @@ class ErasureJob:
     counts: Mapping[str, int] = field(default_factory=dict)
     first_day: str | None = None
     last_day: str | None = None
+    #: Set once the first full pass is done: when the lake is scanned once more (events accepted
+    #: before the erasure may still be in the landing stream's buffer until then).
+    recheck_after: str | None = None
 
 
 def _audit_pk(tenant_id: str) -> str:
@@ -113,6 +116,7 @@ def _job(item: dict[str, Any]) -> ErasureJob:
         counts={str(k): int(v) for k, v in (item.get("counts") or {}).items()},
         first_day=item.get("first_day"),
         last_day=item.get("last_day"),
+        recheck_after=item.get("recheck_after"),
     )
 
 
@@ -211,6 +215,7 @@ class PrivacyStateRepository:
             "counts": dict(job.counts),
             "first_day": job.first_day,
             "last_day": job.last_day,
+            "recheck_after": job.recheck_after,
         }
         self._db.put_item(TableName=self._table, Item=to_item(item))
 

@@ -7,7 +7,7 @@ import gzip
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from chalice.test import Client
@@ -158,4 +158,22 @@ def table_items(runtime: Runtime, table: str) -> list[dict[str, Any]]:
         from_item(i)
         for page in db.get_paginator("scan").paginate(TableName=table)
         for i in page.get("Items", [])
+    ]
+
+
+def finish_rechecks(runtime: Runtime) -> None:
+    """The daily privacy run once every completed erasure's recheck is due (`LANDING_DELAY` later)."""
+    from touchpoint.privacy.erasure import LANDING_DELAY
+    from touchpoint.privacy.scheduled import run_privacy
+
+    run_privacy(runtime, datetime.now(UTC) + LANDING_DELAY + timedelta(minutes=1))
+    assert runtime.privacy_state.pending_jobs() == []
+
+
+def recheck_jobs(runtime: Runtime) -> list[str]:
+    """The traces of erasure jobs kept for their recheck (they hold the ids until then)."""
+    return [
+        f"{runtime.settings.state_table}:PRIVACY#JOBS|{job.tenant_id}#{job.erasure_id}"
+        for job in runtime.privacy_state.pending_jobs()
+        if job.recheck_after is not None
     ]

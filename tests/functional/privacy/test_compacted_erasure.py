@@ -94,3 +94,29 @@ def test_survey_event_copies_are_never_compacted(aws: Runtime, tenant: TenantKey
     aws.lake.put_jsonl(key, [{"type": "track", "event": "Survey Responded", "messageId": "survey-r1"}])
     result = Compactor(aws.lake, aws.lake_maintenance, lambda _: 0).compact(tenant.tenant_id, DAY)
     assert result.outcome == "nothing to do" and _landed(aws, tenant.tenant_id, DAY) == [key]
+
+
+def test_events_landing_after_the_erasure_are_removed_by_the_recheck(
+    aws: Runtime, tenant: TenantKeys
+) -> None:
+    from touchpoint.privacy.scheduled import run_privacy
+
+    with function_client("ingest") as ingest:
+        send_batch(ingest, tenant.write_key, [track("e1", DAY, user="erin"), track("k1", DAY, user="kim")])
+    with function_client("surveys") as client:
+        status, body, _ = api(client, "DELETE", "/v1/people/erin", tenant.admin_key)
+    assert status == 200 and body["status"] == "completed"
+    [job] = aws.privacy_state.pending_jobs(tenant.tenant_id)
+    assert job.recheck_after is not None  # kept, without cursor progress, for the second scan
+    # an event ingest accepted just before the erasure, delivered by the stream afterwards
+    aws.landing.land(tenant.tenant_id, [track("e9", DAY, user="erin", receivedAt=f"{DAY}T10:00:00.000Z")])
+    requested = datetime.fromisoformat(job.requested_at.replace("Z", "+00:00"))
+    early = run_privacy(aws, requested + timedelta(minutes=29), tenant_id=tenant.tenant_id)
+    assert early.erasures == [] and len(aws.privacy_state.pending_jobs(tenant.tenant_id)) == 1
+    late = run_privacy(aws, requested + timedelta(minutes=31), tenant_id=tenant.tenant_id)
+    assert [o.status for o in late.erasures] == ["completed"]
+    assert aws.privacy_state.pending_jobs(tenant.tenant_id) == []
+    landed = [e["messageId"] for k in _landed(aws, tenant.tenant_id, DAY) for e in aws.lake.read_jsonl(k)]
+    assert sorted(landed) == ["k1"]
+    [entry] = [e for e in aws.privacy_state.list_audit(tenant.tenant_id) if e.entry_id == job.erasure_id]
+    assert entry.counts["eventsRemoved"] == 2  # e1 by the first scan, e9 by the recheck

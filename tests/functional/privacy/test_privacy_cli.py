@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TenantKeys, function_client, make_tenant
-from tests.functional.privacy.support import everything_stored, send_batch, traces, track
+from tests.functional.privacy.support import everything_stored, finish_rechecks, send_batch, traces, track
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.runtime import Runtime
@@ -70,6 +70,7 @@ def test_export_then_erase_from_the_command_line(aws: Runtime, tenant: TenantKey
     assert erased.exit_code == 0, erased.output
     outcome = json.loads(erased.stdout)
     assert outcome["status"] == "completed" and outcome["removed"]["eventsRemoved"] == 1
+    finish_rechecks(aws)
     assert traces(aws, ["erin"]) == sorted(
         f"{aws.settings.people_table}:TENANT#acme#SUPPRESS#{i}|SUPPRESS" for i in ("erin", "erin-web")
     )
