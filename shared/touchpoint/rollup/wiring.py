@@ -15,17 +15,28 @@ from touchpoint.runtime import Runtime
 
 #: Share of the Lambda's memory DuckDB may use; the rest is Python, boto3 and the downloads.
 DUCKDB_MEMORY_SHARE = 0.7
+#: The worker's /tmp (`EphemeralStorage` in functions/rollup/.chalice/merge-template.json; Lambda
+#: tells a function its memory but not its /tmp size).
+WORKER_EPHEMERAL_MB = 4096
+#: Share of /tmp DuckDB may spill into; the rest holds the day's downloaded inputs and outputs.
+DUCKDB_SPILL_SHARE = 0.6
 
 
 def duckdb_config(env: Mapping[str, str]) -> dict[str, str]:
     """DuckDB limits for the engine: inside a Lambda, a memory limit below the function's memory
-    and a spill folder in /tmp; elsewhere DuckDB's own defaults."""
+    and a bounded spill folder in /tmp; elsewhere DuckDB's own defaults.
+
+    Sizing (bench/RESULTS.md, "Scale" and "Lambda sizing"): the engine peaks at about 0.4 GB plus
+    1.0 GB per million events of the day's raw window, so the 8,192 MB worker (5.6 GB for DuckDB)
+    holds about 5 million events per tenant-day before it spills.
+    """
     memory_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
     if not memory_mb.isdigit():
         return {}
     return {
         "memory_limit": f"{int(int(memory_mb) * DUCKDB_MEMORY_SHARE)}MB",
         "temp_directory": str(Path(tempfile.gettempdir()) / "duckdb-spill"),
+        "max_temp_directory_size": f"{int(WORKER_EPHEMERAL_MB * DUCKDB_SPILL_SHARE)}MB",
     }
 
 
