@@ -47,6 +47,11 @@ class CachedWriteKeys:
         self._lock = threading.Lock()
         self._records: OrderedDict[bytes, tuple[float, ApiKeyRecord]] = OrderedDict()
 
+    def clear(self) -> None:
+        """Forget every remembered key (the next lookup of each reads the table)."""
+        with self._lock:
+            self._records.clear()
+
     def find_key(self, key: str) -> ApiKeyRecord | None:
         """The key's record: from the cache while fresh, otherwise read (and remembered if an active write key)."""
         digest = hashlib.sha256(key.encode("utf-8")).digest()

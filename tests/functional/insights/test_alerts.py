@@ -295,7 +295,7 @@ def test_malformed_json_and_unsafe_webhooks_are_rejected(
         headers={**bearer(tenant.admin_key), "Content-Type": "application/json"},
         body="{nope",
     )
-    assert bad.status_code == 400 and _json(bad)["message"] == "the body is not valid JSON"
+    assert bad.status_code == 400 and _json(bad)["message"].startswith("the body is not valid JSON")
     for url in ("ftp://example.com/x", "https:///x", 42):
         response = _put(api, "/v1/alerts/webhook", tenant.admin_key, {"url": url})
         assert response.status_code == 400 and _json(response)["field"] == "url"
