@@ -8,10 +8,11 @@ still says gzip, and the local gateway hands the bytes through as they came.
 from __future__ import annotations
 
 import json
-import math
 import zlib
 from dataclasses import dataclass
 from typing import Any
+
+from touchpoint.models.inputs import finite_float, no_json_constant
 
 GZIP_MAGIC = b"\x1f\x8b"
 _ACCEPTED_ENCODINGS = {"", "identity", "gzip", "x-gzip"}
@@ -64,21 +65,10 @@ def gunzip(data: bytes, limit: int) -> bytes:
     return bytes(out)
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text} is out of range")
-    return value
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def parse_json(data: bytes) -> Any:
     """Parse strict JSON (no NaN/Infinity, no numbers that overflow to infinity)."""
     try:
-        return json.loads(data, parse_float=_finite_float, parse_constant=_no_constants)
+        return json.loads(data, parse_float=finite_float, parse_constant=no_json_constant)
     except UnicodeDecodeError:
         raise BodyError(400, "invalid_json", "the body is not UTF-8 text") from None
     except RecursionError:

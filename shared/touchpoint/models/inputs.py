@@ -96,7 +96,8 @@ def check_json_text(value: Any, prefix: str = "") -> Any:
     return value
 
 
-def _finite_float(text: str) -> float:
+def finite_float(text: str) -> float:
+    """`json.loads`'s `parse_float` hook: a finite float, ValueError for one beyond a double."""
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(f"the number {text[:40]} is out of range")
@@ -109,7 +110,8 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
-def _no_constant(name: str) -> Any:
+def no_json_constant(name: str) -> Any:
+    """`json.loads`'s `parse_constant` hook: NaN and Infinity are not JSON (ValueError)."""
     raise ValueError(f"{name} is not valid JSON")
 
 
@@ -118,7 +120,7 @@ def strict_json(raw: bytes | str, field: str = "body") -> Any:
     and no string with a lone surrogate or a NUL (InputError naming the field otherwise)."""
     try:
         value = json.loads(
-            raw, parse_float=_finite_float, parse_int=_bounded_int, parse_constant=_no_constant
+            raw, parse_float=finite_float, parse_int=_bounded_int, parse_constant=no_json_constant
         )
     except UnicodeDecodeError:
         raise InputError(f"the {field} is not UTF-8 text", field) from None
