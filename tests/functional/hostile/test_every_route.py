@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import bearer
@@ -34,8 +34,8 @@ from tests.functional.hostile.strategies import (
     body_with_hostile_leaf,
     structural_bodies,
 )
-from tests.functional.ingest.support import track
-from tests.functional.trust.test_authorization_matrix import BODIES, path_params
+from tests.functional.route_inputs import VALID_BODIES, per_route_settings
+from tests.functional.trust.test_authorization_matrix import path_params
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import Access
 from touchpoint.web.routing import route_access
@@ -47,22 +47,8 @@ ROUTES: list[tuple[str, str, str]] = sorted(
     (name, path, method) for name in HTTP_FUNCTIONS for (path, method) in route_access(load_app(name))
 )
 WRITES = ("POST", "PUT", "DELETE")
-HOSTILE = settings(
-    max_examples=EXAMPLES_PER_ROUTE,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-)
-BASE_BODIES: dict[tuple[str, str], Any] = {
-    **BODIES,
-    **{(p, "POST"): track(1) for p in ("/v1/track", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias")},
-    **{(f"/v1/{c}", "POST"): track(1) for c in "tpsga"},
-    ("/v1/identify", "POST"): {**track(1), "type": "identify", "traits": {"email": "a@example.com"}},
-    ("/v1/i", "POST"): {**track(1), "type": "identify", "traits": {"email": "a@example.com"}},
-    ("/v1/batch", "POST"): {"batch": [track(1), track(2)]},
-    ("/v1/b", "POST"): {"batch": [track(1), track(2)]},
-}
+HOSTILE = per_route_settings(EXAMPLES_PER_ROUTE)
+BASE_BODIES = VALID_BODIES
 FORM_BODIES = {
     ("/f/{token}", "POST"): {"nps": "9", "comment": "gut"},
     ("/dashboard/login", "POST"): {"key": "tpr_x", "next": "/dashboard"},

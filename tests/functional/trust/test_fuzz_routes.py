@@ -19,13 +19,13 @@ from urllib.parse import quote, urlencode
 import boto3
 import pytest
 from chalice.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
 from tests.conftest import TenantKeys, bearer, function_client, make_tenant
-from tests.functional.ingest.support import track
-from tests.functional.trust.test_authorization_matrix import BODIES, path_params
+from tests.functional.route_inputs import VALID_BODIES, per_route_settings
+from tests.functional.trust.test_authorization_matrix import path_params
 from tests.functional.trust.world import World, build_world
 from touchpoint.runtime import get_runtime, reset_runtime
 from touchpoint.web.auth import Access
@@ -45,20 +45,8 @@ assert EXAMPLES_PER_ROUTE * len(ROUTES) >= 2000
 # route listed here is a strict xfail in `test_deeply_nested_json_is_refused_not_a_500`.
 KNOWN_DEEP_NESTING_500: set[tuple[str, str, str]] = set()  # the route wrapper answers 400 for every route
 
-FUZZ = settings(
-    max_examples=EXAMPLES_PER_ROUTE,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
-)
-
-BASE_BODIES: dict[tuple[str, str], Any] = {
-    **BODIES,
-    **{(p, "POST"): track(1) for p in ("/v1/track", "/v1/page", "/v1/screen", "/v1/group", "/v1/alias")},
-    ("/v1/identify", "POST"): {**track(1), "type": "identify", "traits": {"plan": "pro"}},
-    ("/v1/batch", "POST"): {"batch": [track(1), track(2)]},
-}
+FUZZ = per_route_settings(EXAMPLES_PER_ROUTE)
+BASE_BODIES = VALID_BODIES
 WRONG_CONTENT_TYPES = ["text/xml", "multipart/form-data; boundary=x", "application/json; charset=latin-1", ""]
 QUERY_NAMES = [
     "from",
