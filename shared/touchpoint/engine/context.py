@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.engine.calendar import DayWindow
@@ -156,11 +155,6 @@ class EngineContext:
             breakdown=dict(breakdown or {}),
             extra=dict(extra or {}),
         )
-
-
-def sql_path(path: Path) -> str:
-    """A local file path as a quoted SQL string literal (for COPY ... TO, which takes no parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def clean(value: float) -> float:

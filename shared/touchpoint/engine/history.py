@@ -35,7 +35,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from touchpoint.engine.context import EngineContext, sql_path
+from touchpoint.engine.context import EngineContext
+from touchpoint.sql_text import sql_path
 
 #: Parquet tables of a day's digest and their columns.
 DIGEST_TABLES: dict[str, str] = {

@@ -30,8 +30,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from touchpoint.engine.context import EngineContext, sql_path
+from touchpoint.engine.context import EngineContext
 from touchpoint.models.metrics import MetricPoint
+from touchpoint.sql_text import sql_path
 
 AT_RISK_DROP = 20.0
 SCORE_DAYS = 90

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from touchpoint.rollup.compaction import COMPACTED_COLUMNS
+from touchpoint.rollup.compaction import COMPACTED_COLUMNS, COMPACTED_COPY_OPTIONS, COMPACTED_ORDER
+from touchpoint.sql_text import sql_path
 
 # coalesce: an absent id (NULL) never matches, and NOT of a match stays true or false
 _OWNED = (
@@ -70,11 +71,9 @@ def match_compacted(body: bytes, ids: frozenset[str], *, erase: bool) -> Compact
                     else c
                     for c in COMPACTED_COLUMNS
                 ]
-                target_sql = "'" + str(target).replace("'", "''") + "'"
                 con.execute(
                     f"COPY (SELECT {', '.join(columns)} FROM t WHERE NOT {_OWNED} "  # noqa: S608
-                    f"ORDER BY ts NULLS LAST, message_id, record) TO {target_sql} "
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
+                    f"ORDER BY {COMPACTED_ORDER}) TO {sql_path(target)} {COMPACTED_COPY_OPTIONS}"
                 )
                 match.body = target.read_bytes()
         finally:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from touchpoint.sql_text import sql_path
 from touchpoint.storage.lake import LakeRepository, partition_prefix
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError
 
@@ -66,15 +67,18 @@ SELECT
     json::VARCHAR AS record
 FROM read_ndjson_objects($landed, compression = 'gzip')
 """
-_COMPACT = """
+#: The row order and the Parquet options of a compacted file (erasure rewrites keep them).
+COMPACTED_ORDER = "ts NULLS LAST, message_id, record"
+COMPACTED_COPY_OPTIONS = "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
+_COMPACT = f"""
 COPY (
-    SELECT * FROM ({rows})
+    SELECT * FROM ({{rows}})
     QUALIFY message_id IS NULL OR row_number() OVER (
         PARTITION BY message_id ORDER BY received_at NULLS LAST, ts NULLS LAST, record
     ) = 1
-    ORDER BY ts NULLS LAST, message_id, record
-) TO {target} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)
-"""
+    ORDER BY {COMPACTED_ORDER}
+) TO {{target}} {COMPACTED_COPY_OPTIONS}
+"""  # noqa: S608 - constants; the paths are bound parameters or quoted by sql_path
 
 
 def compacted_prefix(tenant_id: str, day: date) -> str:
@@ -86,10 +90,6 @@ def is_settled(day: date, now: datetime) -> bool:
     """True when UTC day `day` ended at least `SETTLED_AFTER` before `now`."""
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
     return now >= end + SETTLED_AFTER
-
-
-def _sql_path(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def compact_files(landed: list[Path], compacted: list[Path], target: Path) -> int:
@@ -109,7 +109,7 @@ def compact_files(landed: list[Path], compacted: list[Path], target: Path) -> in
         con.execute("SET preserve_insertion_order = false")
         params = {"landed": [str(p) for p in landed], "compacted": [str(p) for p in compacted]}
         params = {k: v for k, v in params.items() if v}
-        con.execute(_COMPACT.format(rows=" UNION ALL ".join(parts), target=_sql_path(target)), params)
+        con.execute(_COMPACT.format(rows=" UNION ALL ".join(parts), target=sql_path(target)), params)
         count = con.execute("SELECT count(*) FROM read_parquet($t)", {"t": str(target)}).fetchone()
     finally:
         con.close()
