@@ -33,11 +33,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from touchpoint.sql_text import sql_path
-from touchpoint.storage.lake import LakeRepository, partition_prefix
+from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.lake_layout import EVENTS_AREA, compacted_key, compacted_prefix, partition_prefix
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError
 
-EVENTS_AREA = "raw/events"
-COMPACTED_AREA = "raw/compacted"
 #: Objects of the surveys function in the events area, rewritten in place: never compacted.
 SURVEY_COPY_PREFIX = "survey-"
 #: A UTC day is compacted once it ended this long ago (Firehose's buffer interval is 15 minutes).
@@ -79,11 +78,6 @@ COPY (
     ORDER BY {COMPACTED_ORDER}
 ) TO {{target}} {COMPACTED_COPY_OPTIONS}
 """  # noqa: S608 - constants; the paths are bound parameters or quoted by sql_path
-
-
-def compacted_prefix(tenant_id: str, day: date) -> str:
-    """`raw/compacted/tenant=<t>/dt=<UTC day>/`."""
-    return partition_prefix(COMPACTED_AREA, tenant_id, day)
 
 
 def is_settled(day: date, now: datetime) -> bool:
@@ -192,7 +186,7 @@ class Compactor:
                 target,
             )
             stamp = int(datetime.now(UTC).timestamp() * 1000)
-            key = f"{compacted_prefix(tenant_id, day)}events-{stamp:013d}-{uuid.uuid4().hex[:8]}.parquet"
+            key = compacted_key(tenant_id, day, stamp, uuid.uuid4().hex[:8])
             self._lake.put_bytes(key, target.read_bytes(), content_type="application/vnd.apache.parquet")
         if self._generation(tenant_id) != generation:
             self._lake.delete(key)

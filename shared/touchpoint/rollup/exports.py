@@ -25,19 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from touchpoint.models.metrics import MetricPoint
-from touchpoint.storage.lake import partition_prefix
 
-#: Daily metric points, one area per file format.
-METRICS_PARQUET_AREA = "exports/metrics/parquet"
-METRICS_CSV_AREA = "exports/metrics/csv"
-#: Per-person engagement scores of a day (personal data: erased and kept like raw events).
-PEOPLE_PARQUET_AREA = "exports/people/parquet"
-PEOPLE_CSV_AREA = "exports/people/csv"
-#: Where person scores were written before each format had its own prefix (no longer written;
-#: erasure and the retention sweep still clear it until the lifecycle rule has expired it).
-LEGACY_PEOPLE_AREA = "exports/people"
-#: Every area that may hold per-person scores.
-PEOPLE_AREAS: tuple[str, ...] = (PEOPLE_PARQUET_AREA, PEOPLE_CSV_AREA, LEGACY_PEOPLE_AREA)
 COLUMNS: tuple[str, ...] = ("tenant", "date", "metric", "breakdown", "value", "extra")
 
 
@@ -71,27 +59,6 @@ def export_rows(tenant_id: str, points: Iterable[MetricPoint]) -> list[ExportRow
         for p in points
     ]
     return sorted(rows, key=lambda r: (r.metric, r.breakdown, r.date))
-
-
-def export_keys(tenant_id: str, day: date) -> tuple[str, str]:
-    """The lake keys of the day's CSV and Parquet exports."""
-    return (
-        partition_prefix(METRICS_CSV_AREA, tenant_id, day) + "metrics.csv",
-        partition_prefix(METRICS_PARQUET_AREA, tenant_id, day) + "metrics.parquet",
-    )
-
-
-def people_export_keys(tenant_id: str, day: date) -> tuple[str, str]:
-    """The lake keys of the day's per-person engagement scores (CSV and Parquet).
-
-    `exports/people/{csv,parquet}/tenant=<t>/dt=<day>/engagement.csv|.parquet`, columns
-    `tenant_day, person, score, score_30d_ago, change, at_risk` (see
-    `touchpoint.engine.scoring.write_person_scores`).
-    """
-    return (
-        partition_prefix(PEOPLE_CSV_AREA, tenant_id, day) + "engagement.csv",
-        partition_prefix(PEOPLE_PARQUET_AREA, tenant_id, day) + "engagement.parquet",
-    )
 
 
 def render_csv(rows: list[ExportRow]) -> bytes:

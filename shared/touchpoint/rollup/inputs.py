@@ -30,13 +30,17 @@ from botocore.exceptions import ClientError
 from touchpoint.engine.calendar import local_midnight_utc
 from touchpoint.engine.history import ACTIVITY_DAYS, DIGEST_TABLES
 from touchpoint.engine.inputs import EngineInputs
-from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
+from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.lake_layout import (
+    COMPACTED_AREA,
+    DIGESTS_AREA,
+    EVENTS_AREA,
+    RESPONSES_AREA,
+    digest_prefix,
+    partition_date,
+    partition_prefix,
+)
 
-EVENTS_AREA = "raw/events"
-#: Compacted event files (`touchpoint.rollup.compaction`), read beside what landed after them.
-COMPACTED_AREA = "raw/compacted"
-RESPONSES_AREA = "responses"
-DIGESTS_AREA = "digests"
 LOOKBACK_DAYS = 365
 #: Days of responses read raw whatever the digests hold (`nps_30d`).
 RESPONSE_DAYS = 30
@@ -248,8 +252,3 @@ class LakeInputLoader:
 
 def _suffix(key: str) -> str:
     return ".parquet" if key.endswith(".parquet") else ".jsonl.gz"
-
-
-def digest_prefix(tenant_id: str, day: date) -> str:
-    """`digests/tenant=<t>/dt=<local day>/`: where the digest of a tenant-local day lives."""
-    return partition_prefix(DIGESTS_AREA, tenant_id, day)

@@ -36,9 +36,10 @@ from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.rollup.compaction import Compactor, is_settled
-from touchpoint.rollup.exports import export_keys, export_rows, people_export_keys, render_csv, render_parquet
-from touchpoint.rollup.inputs import LakeInputLoader, digest_prefix, input_windows
+from touchpoint.rollup.exports import export_rows, render_csv, render_parquet
+from touchpoint.rollup.inputs import LakeInputLoader, input_windows
 from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.lake_layout import digest_prefix, export_keys, people_export_keys
 from touchpoint.storage.metrics import MetricsRepository, new_run_id
 from touchpoint.storage.rollup_state import RollupStateRepository
 from touchpoint.storage.tenants import TenantRepository
