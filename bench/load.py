@@ -51,6 +51,7 @@ import boto3
 import requests
 
 from touchpoint.runtime import get_runtime
+from touchpoint.storage.lake_layout import EVENTS_AREA, partition_prefix
 from touchpoint_cli.stack import LocalInfo, LocalStack, free_port
 
 EVENTS_PER_BATCH = 20
@@ -199,7 +200,7 @@ def _lake_message_ids(info: LocalInfo) -> Counter[str]:
     bucket = get_runtime().settings.lake_bucket
     counts: Counter[str] = Counter()
     paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"raw/events/tenant={info.tenant_id}/"):
+    for page in paginator.paginate(Bucket=bucket, Prefix=partition_prefix(EVENTS_AREA, info.tenant_id)):
         for item in page.get("Contents", []):
             raw = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
             text = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw

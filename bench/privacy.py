@@ -44,7 +44,8 @@ from moto import mock_aws  # noqa: E402
 
 from touchpoint.privacy.lake_scan import LakeScanner  # noqa: E402
 from touchpoint.runtime import Runtime, get_runtime, reset_runtime  # noqa: E402
-from touchpoint.storage.lake import encode_jsonl_gz, partition_prefix  # noqa: E402
+from touchpoint.storage.lake import encode_jsonl_gz  # noqa: E402
+from touchpoint.storage.lake_layout import EVENTS_AREA, partition_prefix  # noqa: E402
 from touchpoint_cli.resources import deploy_stack  # noqa: E402
 
 TARGET = "erin-7f3a"
@@ -72,7 +73,7 @@ def _objects(days: int, per_day: int, seed: int = 7) -> dict[str, bytes]:
                 }
                 for i in range(100)
             ]
-            key = f"{partition_prefix('raw/events', 'acme', day)}{d:03d}{n:05d}.jsonl.gz"
+            key = f"{partition_prefix(EVENTS_AREA, 'acme', day)}{d:03d}{n:05d}.jsonl.gz"
             objects[key] = encode_jsonl_gz(events)
     return objects
 

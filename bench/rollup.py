@@ -60,6 +60,7 @@ from touchpoint.engine.synthetic import SyntheticDay, generate_day
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime, get_runtime, reset_runtime
+from touchpoint.storage.lake_layout import EVENTS_AREA, RESPONSES_AREA, partition_prefix
 from touchpoint_cli.resources import deploy_stack
 
 TENANT = "bench"
@@ -108,10 +109,10 @@ def measured(fn: Callable[[], _T]) -> tuple[_T, float, float | None]:
 def upload(runtime: Runtime, day: SyntheticDay) -> int:
     """Put the generated files into the tenant's lake partitions; returns the bytes stored."""
     total = 0
-    for area, files in (("raw/events", day.event_files), ("responses", day.response_files)):
+    for area, files in ((EVENTS_AREA, day.event_files), (RESPONSES_AREA, day.response_files)):
         for path in files:
             body = path.read_bytes()
-            key = f"{area}/tenant={TENANT}/dt={day.day.isoformat()}/{path.name}"
+            key = partition_prefix(area, TENANT, day.day) + path.name
             runtime.lake.put_bytes(key, body, content_type="application/x-ndjson", encoding="gzip")
             total += len(body)
     return total
@@ -131,10 +132,10 @@ def upload_history(runtime: Runtime, workdir: Path, day: date, days: int, events
     for n in range(days, 0, -1):
         past = day - timedelta(days=n)
         generated = generate_day(workdir / "history", past, events=events, people=people)
-        for area, files in (("raw/events", generated.event_files), ("responses", generated.response_files)):
+        for area, files in ((EVENTS_AREA, generated.event_files), (RESPONSES_AREA, generated.response_files)):
             for path in files:
                 body = tag_ids(path, past.strftime("%Y%m%d"))
-                key = f"{area}/tenant={TENANT}/dt={past.isoformat()}/{path.name}"
+                key = partition_prefix(area, TENANT, past) + path.name
                 runtime.lake.put_bytes(key, body, content_type="application/x-ndjson", encoding="gzip")
                 total += len(body)
                 path.unlink()

@@ -79,6 +79,7 @@ from touchpoint.observability import logger
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import get_runtime, reset_runtime
+from touchpoint.storage.lake_layout import EVENTS_AREA
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.resources import deploy_stack
 
@@ -193,7 +194,7 @@ def measure_ingest(batches: int, singles: int, s3_latency_ms: float) -> IngestMe
 
         s3, bucket = runtime.clients.s3, runtime.settings.lake_bucket
         lines: list[bytes] = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="raw/events/"):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{EVENTS_AREA}/"):
             for item in page.get("Contents", []):
                 body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
                 lines.extend(gzip.decompress(body).splitlines(keepends=True))

@@ -19,7 +19,7 @@ import pytest
 
 from tests.e2e.browser import headless_chromium
 from touchpoint.runtime import get_runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.stack import LocalInfo, LocalStack, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from segment.analytics.client import Client as SegmentClient
 
 from touchpoint.runtime import get_runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.stack import LocalInfo, LocalStack, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]

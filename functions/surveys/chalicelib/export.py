@@ -32,8 +32,7 @@ from chalicelib.presenters import response_view
 from chalicelib.requests import response_filter
 from touchpoint.models.surveys import QuestionKind, StoredResponse, Survey, iso_utc
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake import partition_prefix
-from touchpoint.storage.response_exports import EXPORTS_PREFIX
+from touchpoint.storage.lake_layout import response_export_key
 from touchpoint.surveys import service as survey_service
 from touchpoint.surveys.service import SurveyService
 from touchpoint.web.errors import bad_request
@@ -171,9 +170,8 @@ def export_responses(
                     "X-Export-Rows": str(written.rows),
                 },
             )
-        key = (
-            f"{partition_prefix(EXPORTS_PREFIX, tenant_id, now.date())}"
-            f"{survey.survey_id}-{stamp}-{secrets.token_hex(4)}.{fmt}"
+        key = response_export_key(
+            tenant_id, now.date(), f"{survey.survey_id}-{stamp}-{secrets.token_hex(4)}.{fmt}"
         )
         runtime.response_exports.upload(key, spool, content_type)
     url = runtime.response_exports.download_url(key, filename, content_type, URL_EXPIRES_IN)

@@ -41,9 +41,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.observability import logger
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
-from touchpoint.rollup.exports import PEOPLE_AREAS
-from touchpoint.rollup.inputs import DIGESTS_AREA
-from touchpoint.storage.lake import partition_date, partition_prefix
+from touchpoint.storage.lake_layout import DIGESTS_AREA, PEOPLE_AREAS, partition_date, partition_prefix
 from touchpoint.storage.privacy_records import PersonItem, utc_day
 from touchpoint.storage.privacy_state import ERASURE, AuditEntry, ErasureJob
 

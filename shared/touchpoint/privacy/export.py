@@ -22,6 +22,7 @@ from touchpoint.privacy.erasure import iso, resolve_person, utc_now
 from touchpoint.privacy.lake_scan import AREAS, EVENTS, QUARANTINE, LakeScanner
 from touchpoint.privacy.scores import scores_of
 from touchpoint.privacy.subjects import check_person_id, new_request_id, subject_hash
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint.storage.landing import distinct_events
 from touchpoint.storage.privacy_records import PersonItem
 from touchpoint.storage.privacy_state import ERASURE, EXPORT, AuditEntry
@@ -61,7 +62,7 @@ def decode_cursor(token: str, tenant_id: str) -> dict[str, Any]:
     if not isinstance(area, int) or isinstance(area, bool) or not 0 <= area < len(areas):
         raise InvalidCursorError("the cursor is not valid")
     if after is not None and (
-        not isinstance(after, str) or not after.startswith(f"{areas[area]}/tenant={tenant_id}/")
+        not isinstance(after, str) or not after.startswith(partition_prefix(areas[area], tenant_id))
     ):
         raise InvalidCursorError("the cursor is not valid")
     return {"area": area, "after": after}

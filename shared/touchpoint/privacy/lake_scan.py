@@ -42,8 +42,16 @@ from touchpoint.privacy.records import (
     filter_quarantine,
     filter_records,
 )
-from touchpoint.rollup.compaction import COMPACTED_AREA
-from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
+from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz
+from touchpoint.storage.lake_layout import (
+    COMPACTED_AREA,
+    EVENTS_AREA,
+    QUARANTINE_AREA,
+    RESPONSE_EXPORTS_AREA,
+    RESPONSES_AREA,
+    partition_date,
+    partition_prefix,
+)
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError, VersionedObject
 
 EVENTS = "events"
@@ -52,10 +60,10 @@ RESPONSES = "responses"
 EXPORTS = "exports"
 #: Lake areas in scan order: (kind, area prefix).
 AREAS: tuple[tuple[str, str], ...] = (
-    (EVENTS, "raw/events"),
-    (QUARANTINE, "quarantine/events"),
-    (RESPONSES, "responses"),
-    (EXPORTS, "exports/responses"),
+    (EVENTS, EVENTS_AREA),
+    (QUARANTINE, QUARANTINE_AREA),
+    (RESPONSES, RESPONSES_AREA),
+    (EXPORTS, RESPONSE_EXPORTS_AREA),
     # last, so that the cursors of scans begun before compaction existed still point where they did
     (EVENTS, COMPACTED_AREA),
 )

@@ -42,9 +42,17 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.models.tenants import Tenant
 from touchpoint.observability import logger
 from touchpoint.privacy.comments import expire_comments, expire_copy_line, has_live_comments
-from touchpoint.rollup.compaction import COMPACTED_AREA
-from touchpoint.rollup.exports import PEOPLE_AREAS
-from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_date, partition_prefix
+from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz
+from touchpoint.storage.lake_layout import (
+    COMPACTED_AREA,
+    DIGESTS_AREA,
+    EVENTS_AREA,
+    PEOPLE_AREAS,
+    QUARANTINE_AREA,
+    RESPONSES_AREA,
+    partition_date,
+    partition_prefix,
+)
 from touchpoint.storage.lake_maintenance import ObjectChangedError
 from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
 
@@ -53,8 +61,7 @@ if TYPE_CHECKING:
 
 #: Areas kept as long as raw events; `digests/` and `exports/people/...` hold the rollup's
 #: per-person day summaries and engagement scores.
-EVENT_AREAS = ("raw/events", COMPACTED_AREA, "quarantine/events", "digests", *PEOPLE_AREAS)
-RESPONSE_AREA = "responses"
+EVENT_AREAS = (EVENTS_AREA, COMPACTED_AREA, QUARANTINE_AREA, DIGESTS_AREA, *PEOPLE_AREAS)
 _ATTEMPTS = 6
 
 
@@ -133,7 +140,7 @@ class RetentionSweeper:
         # Responses first: their first day may be read from the lake partitions deleted next.
         self._sweep_responses(tenant, now, responses_before, report)
         self._sweep_comments(tenant, report)
-        areas = [(area, events_before) for area in EVENT_AREAS] + [(RESPONSE_AREA, responses_before)]
+        areas = [(area, events_before) for area in EVENT_AREAS] + [(RESPONSES_AREA, responses_before)]
         for area, before in areas:
             expired = expired_partitions(
                 lake.list_partitions(partition_prefix(area, tenant.tenant_id)), before
@@ -153,7 +160,7 @@ class RetentionSweeper:
         lake = self._runtime.lake_maintenance
         days = [
             day
-            for p in lake.list_partitions(partition_prefix(RESPONSE_AREA, tenant.tenant_id))
+            for p in lake.list_partitions(partition_prefix(RESPONSES_AREA, tenant.tenant_id))
             if (day := partition_date(p)) is not None
         ]
         return min([tenant.created_at.astimezone(UTC).date(), *days])

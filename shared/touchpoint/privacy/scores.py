@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from touchpoint.rollup.exports import PEOPLE_CSV_AREA
-from touchpoint.storage.lake import LakeRepository, partition_date, partition_prefix
+from touchpoint.storage.lake import LakeRepository
+from touchpoint.storage.lake_layout import PEOPLE_CSV_AREA, partition_date, partition_prefix
 
 #: How many of the latest daily score files an access export reads.
 EXPORT_DAYS = 31

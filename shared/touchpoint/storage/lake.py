@@ -6,7 +6,6 @@ import gzip
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,23 +33,6 @@ def decode_jsonl_gz(data: bytes) -> list[dict[str, Any]]:
     text = gzip.decompress(data).decode("utf-8")
     # split on "\n" only: str.splitlines() would also split inside strings at U+2028, U+0085, ...
     return [json.loads(line) for line in text.split("\n") if line.strip()]
-
-
-def partition_date(prefix: str) -> date | None:
-    """The date of a `.../dt=YYYY-MM-DD/` prefix (None for anything else)."""
-    name = prefix.rstrip("/").rsplit("/", 1)[-1]
-    if not name.startswith("dt="):
-        return None
-    try:
-        return date.fromisoformat(name[3:])
-    except ValueError:
-        return None
-
-
-def partition_prefix(area: str, tenant_id: str, day: date | None = None) -> str:
-    """`<area>/tenant=<t>/` or `<area>/tenant=<t>/dt=<YYYY-MM-DD>/`."""
-    prefix = f"{area}/tenant={tenant_id}/"
-    return prefix if day is None else f"{prefix}dt={day.isoformat()}/"
 
 
 class LakeRepository:

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from mypy_boto3_firehose import FirehoseClient
     from mypy_boto3_firehose.type_defs import RecordTypeDef
 
-#: Where Firehose lands events, and where it puts records it could not partition.
-LANDED_AREA = "raw/events"
-LANDING_ERRORS_AREA = "raw/landing-errors"
 #: PutRecordBatch limits: records per call, bytes per call, bytes per record.
 MAX_BATCH_RECORDS = 500
 MAX_BATCH_BYTES = 4 * 1024 * 1024

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from touchpoint.storage.lake import LakeRepository, ObjectExistsError, partition_prefix
-
-AREA = "quarantine/events"
+from touchpoint.storage.lake import LakeRepository, ObjectExistsError
+from touchpoint.storage.lake_layout import QUARANTINE_AREA, partition_prefix, quarantine_key
 
 
 def _iso_ms(moment: datetime) -> str:
@@ -50,7 +49,7 @@ class QuarantineRepository:
     def key_for(tenant_id: str, received_at: datetime, records: Sequence[dict[str, Any]]) -> str:
         """The object key of a list of quarantine lines."""
         day = received_at.astimezone(UTC).date()
-        return f"{partition_prefix(AREA, tenant_id, day)}{_content_hash(tenant_id, records)}.jsonl.gz"
+        return quarantine_key(tenant_id, day, _content_hash(tenant_id, records))
 
     def put_records(self, tenant_id: str, received_at: datetime, records: Sequence[dict[str, Any]]) -> str:
         """Store quarantine lines as one object (kept as it is if it exists); returns its key."""
@@ -88,7 +87,7 @@ class QuarantineRepository:
 
     def list_keys(self, tenant_id: str) -> list[str]:
         """Every quarantine object of a tenant, in key order."""
-        return list(self._lake.list_keys(partition_prefix(AREA, tenant_id)))
+        return list(self._lake.list_keys(partition_prefix(QUARANTINE_AREA, tenant_id)))
 
     def read(self, key: str) -> list[dict[str, Any]]:
         """The lines of one quarantine object."""

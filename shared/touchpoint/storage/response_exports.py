@@ -7,8 +7,6 @@ from typing import IO, TYPE_CHECKING
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-EXPORTS_PREFIX = "exports/responses"
-
 
 class ResponseExportRepository:
     """Upload an export file and sign a short-lived URL to download it."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from touchpoint import __version__
 from touchpoint.models.surveys import StoredResponse, iso_utc
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage import lake_layout
 
 SURVEY_EVENT = "Survey Responded"
 
@@ -22,13 +22,13 @@ SURVEY_EVENT = "Survey Responded"
 def response_lake_key(response: StoredResponse) -> str:
     """Where the response's lake copy lives (partitioned by its UTC submission date)."""
     day = response.submitted_at.astimezone(UTC).date()
-    return f"{partition_prefix('responses', response.tenant_id, day)}{response.response_id}.jsonl.gz"
+    return lake_layout.response_key(response.tenant_id, day, response.response_id)
 
 
 def survey_event_key(response: StoredResponse) -> str:
     """Where the response's `Survey Responded` event lives in the raw lake."""
     day = response.submitted_at.astimezone(UTC).date()
-    return f"{partition_prefix('raw/events', response.tenant_id, day)}survey-{response.response_id}.jsonl.gz"
+    return lake_layout.survey_event_key(response.tenant_id, day, response.response_id)
 
 
 def lake_record(response: StoredResponse) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 
 from touchpoint.runtime import Runtime
-from touchpoint.storage.landing import LANDED_AREA
+from touchpoint.storage.lake_layout import EVENTS_AREA
 from touchpoint_cli.cfn import load_template
 
 _NAME = r"touchpoint-test-events-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.jsonl\.gz"
@@ -47,7 +47,7 @@ def test_events_land_per_tenant_and_utc_day_gzipped_under_aws_names(aws: Runtime
     ]
     aws.landing.land("acme", events)
     aws.landing.land("globex", events[:1])
-    landed = _objects(aws, f"{LANDED_AREA}/")
+    landed = _objects(aws, f"{EVENTS_AREA}/")
     by_partition = {re.sub(_NAME + "$", "", key): records for key, records in landed.items()}
     assert all(re.search("/" + _NAME + "$", key) for key in landed), list(landed)
     assert {p: [r["messageId"] for r in rs] for p, rs in by_partition.items()} == {
@@ -68,4 +68,4 @@ def test_a_record_without_partition_keys_goes_to_the_error_prefix(aws: Runtime) 
     assert [re.sub(_NAME + "$", "", key) for key in errors] == [
         f"raw/landing-errors/partitioning-failed/dt={today}/"
     ]
-    assert not list(aws.lake.list_keys(f"{LANDED_AREA}/"))
+    assert not list(aws.lake.list_keys(f"{EVENTS_AREA}/"))

@@ -11,7 +11,7 @@ from chalice.test import Client
 
 from tests.conftest import basic_auth
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.apps import function_module
 
 

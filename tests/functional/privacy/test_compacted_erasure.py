@@ -10,9 +10,10 @@ import pyarrow.parquet as pq
 
 from tests.conftest import TenantKeys, function_client
 from tests.functional.privacy.support import api, send_batch, track
-from touchpoint.rollup.compaction import Compactor, compacted_prefix
+from touchpoint.rollup.compaction import Compactor
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
+from touchpoint.storage.lake_layout import compacted_prefix
 
 DAY = datetime.now(UTC).date() - timedelta(days=3)
 

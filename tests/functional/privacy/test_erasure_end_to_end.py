@@ -31,7 +31,7 @@ from tests.functional.surveys.support import Clock
 from touchpoint.privacy.subjects import subject_hash
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint.storage.rollup_state import DIRTY, DONE
 
 D1, D2, D3 = date(2026, 3, 9), date(2026, 3, 10), date(2026, 3, 11)

@@ -151,7 +151,7 @@ def test_the_export_holds_the_persons_engagement_scores_of_the_latest_days(
     aws: Runtime, tenant: TenantKeys
 ) -> None:
     from touchpoint.privacy.scores import EXPORT_DAYS
-    from touchpoint.rollup.exports import people_export_keys
+    from touchpoint.storage.lake_layout import people_export_keys
 
     first = date(2026, 1, 1)
     for offset in range(EXPORT_DAYS + 2):  # two files older than the export reads

@@ -18,7 +18,8 @@ from touchpoint.privacy.erasure import ErasureService
 from touchpoint.privacy.lake_scan import LakeScanner
 from touchpoint.runtime import Runtime
 from touchpoint.storage.dynamo import to_item
-from touchpoint.storage.lake import encode_jsonl_gz, partition_prefix
+from touchpoint.storage.lake import encode_jsonl_gz
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, ObjectChangedError
 from touchpoint.storage.responses import response_item
 

@@ -15,7 +15,7 @@ from tests.functional.privacy.support import everything_stored, finish_rechecks,
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.main import cli
 
 DAY = date(2026, 3, 10)

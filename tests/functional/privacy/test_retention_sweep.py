@@ -22,7 +22,7 @@ from touchpoint.models.tenants import (
 )
 from touchpoint.privacy.retention import RetentionSweeper
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake import partition_prefix
+from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.apps import load_app
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from typing import Any
 from touchpoint.engine.synthetic import generate_day
 from touchpoint.runtime import Runtime
 from touchpoint.storage.identity import IdentityLink
-from touchpoint.storage.lake import encode_jsonl_gz, partition_prefix
+from touchpoint.storage.lake import encode_jsonl_gz
+from touchpoint.storage.lake_layout import partition_prefix
 
 CONVERSIONS = frozenset({"Order Completed", "Signed Up", "Newsletter Subscribed", "Trial Started"})
 SYSTEM_EVENTS = frozenset({"Foot Traffic Counted", "Follower Count Reported"})

@@ -8,10 +8,9 @@ from pathlib import Path
 from tests.conftest import TenantKeys
 from tests.functional.rollup.support import load_days
 from touchpoint.engine.history import DIGEST_TABLES
-from touchpoint.rollup.exports import people_export_keys
-from touchpoint.rollup.inputs import digest_prefix
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
+from touchpoint.storage.lake_layout import digest_prefix, people_export_keys
 
 DAY = date(2026, 3, 10)
 DAYS = [DAY - timedelta(days=offset) for offset in (35, 20, 6, 2, 1, 0)]

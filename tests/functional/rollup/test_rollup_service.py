@@ -16,10 +16,10 @@ from tests.functional.rollup.support import load_days
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
-from touchpoint.rollup.exports import export_keys
 from touchpoint.rollup.service import DayNotOverError, RollupService, TenantNotFoundError
 from touchpoint.rollup.wiring import build_service, engine_compute_day
 from touchpoint.runtime import Runtime
+from touchpoint.storage.lake_layout import export_keys
 from touchpoint.storage.metrics import MetricsRepository
 from touchpoint.storage.rollup_state import DIRTY, DONE, RUNNING
 

@@ -36,10 +36,10 @@ from tests.functional.ingest.support import lake_events, send, track
 from tests.functional.rollup.support import load_days
 from tests.functional.surveys.support import active_survey, call, lake_keys, stored_docs
 from tests.functional.trust.faults import ERRORS, below_retries, failing, recording
-from touchpoint.rollup.compaction import Compactor, compacted_prefix
-from touchpoint.rollup.exports import export_keys
+from touchpoint.rollup.compaction import Compactor
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
+from touchpoint.storage.lake_layout import compacted_prefix, export_keys
 from touchpoint.web.key_cache import cached_write_keys
 
 

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from touchpoint.storage.dynamo import from_item, to_item
-from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz, partition_prefix
+from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz
+from touchpoint.storage.lake_layout import partition_prefix
 
 json_scalars = st.one_of(st.booleans(), st.integers(-(10**12), 10**12), st.text(max_size=20))
 

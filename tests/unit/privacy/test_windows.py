@@ -12,7 +12,7 @@ from touchpoint.privacy.export import InvalidCursorError, decode_cursor, encode_
 from touchpoint.privacy.retention import cutoffs, expired_partitions
 from touchpoint.privacy.scheduled import BadScheduleEventError, event_time
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
-from touchpoint.storage.lake import partition_date
+from touchpoint.storage.lake_layout import partition_date
 
 
 def test_the_lookback_matches_the_rollups() -> None:

@@ -12,9 +12,9 @@ import duckdb
 import pyarrow.parquet as pq
 
 from touchpoint.models.metrics import MetricPoint
-from touchpoint.rollup.exports import export_keys, export_rows, render_csv, render_parquet
+from touchpoint.rollup.exports import export_rows, render_csv, render_parquet
 from touchpoint.rollup.inputs import InputWindow, input_windows
-from touchpoint.storage.lake import partition_date
+from touchpoint.storage.lake_layout import export_keys, partition_date
 from touchpoint.storage.metrics import new_run_id, run_started_at, storage_breakdown_key
 
 DAY = date(2026, 3, 10)
