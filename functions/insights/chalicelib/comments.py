@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from chalicelib.catalog import COMMENT_METRICS
 from chalicelib.queries import Period, single
 from touchpoint.engine.calendar import local_midnight_utc
+from touchpoint.metrics.registry import COMMENT_METRICS
+from touchpoint.metrics.registry import metric as metric_record
 from touchpoint.models.inputs import query_date
 from touchpoint.models.surveys import StoredResponse
 from touchpoint.text.grouping import group_by_phrase
@@ -106,9 +107,8 @@ def parse_comment_query(params: Mapping[str, list[str]]) -> CommentQuery:
     if day is not None:
         if first_raw or last_raw:
             raise bad_request("give either date or from/to", field="date")
-        first = last = query_date(day, "date")
-        if metric == "nps_30d":
-            first = last - timedelta(days=29)
+        last = query_date(day, "date")
+        first = last - timedelta(days=metric_record(metric).window_days - 1)  # nps_30d: D-29..D
     elif first_raw and last_raw:
         first, last = query_date(first_raw, "from"), query_date(last_raw, "to")
     else:

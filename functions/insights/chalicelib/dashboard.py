@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from chalicelib.catalog import LOWER_IS_BETTER, TREND_CARDS
 from chalicelib.queries import MetricsReader, Period, by_day, load_points, totals, with_breakdown
 from chalicelib.summary import change_of
 from touchpoint.alerts.aggregate import period_value
 from touchpoint.alerts.models import FiredAlert
+from touchpoint.metrics.registry import LOWER_IS_BETTER
 from touchpoint.models.metrics import MetricPoint
 
 STORE_METRICS: tuple[str, ...] = (
@@ -31,6 +31,15 @@ STORE_METRICS: tuple[str, ...] = (
     "store_conversion_rate",
 )
 EXTRA_METRICS: tuple[str, ...] = ("ticket_volume", "engagement_score", "at_risk")
+#: The trend cards of each dashboard section (the most telling metrics of the group; the page's
+#: layout: what each metric is, which way is good, comes from the registry, `touchpoint.metrics`).
+TREND_CARDS: dict[str, tuple[str, ...]] = {
+    "digital": ("sessions", "engagement_rate", "dau", "conversion_rate"),
+    "feedback": ("nps", "csat", "responses", "negative_comment_share"),
+    "commerce": ("orders", "revenue", "avg_order_value", "purchasers"),
+    "retention": ("retention_rate_30d", "churn_rate_30d", "purchaser_retention_30d", "clv"),
+    "in_store": ("foot_traffic", "store_conversion_rate", "loyalty_signups", "staff_interactions"),
+}
 LOWEST_CSAT_DAYS = 5
 MIN_RESPONSES_FOR_LOWEST = 2
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from touchpoint.metrics.registry import BREAKDOWN_NAMES, REGISTRY
 from touchpoint.models.inputs import query_date
-from touchpoint.rollup.catalog import BREAKDOWN_NAMES, METRIC_NAMES
 from touchpoint.storage.metrics import StoredPoint
 from touchpoint.web.errors import bad_request
 
@@ -51,7 +51,7 @@ def parse_query(params: Mapping[str, str] | None) -> MetricsQuery:
     """Validate the query parameters (400 naming the field on the first problem)."""
     params = params or {}
     metric = _required(params, "metric")
-    if metric not in METRIC_NAMES:
+    if metric not in REGISTRY:
         raise bad_request(f"unknown metric {metric!r}", field="metric")
     first, last = _day(params, "from"), _day(params, "to")
     if first > last:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chalicelib.catalog import GROUP_OF, LOWER_IS_BETTER, SUMMARY_METRICS
 from chalicelib.queries import MetricsReader, Period, load_points, totals
 from touchpoint.alerts.aggregate import period_value
+from touchpoint.metrics.registry import LOWER_IS_BETTER, SUMMARY_METRICS, group_of
 from touchpoint.models.metrics import MetricPoint
 
 
@@ -34,7 +34,7 @@ def metric_summary(metric: str, points: Sequence[MetricPoint], period: Period) -
     change, change_pct = change_of(value, prior)
     return {
         "metric": metric,
-        "group": GROUP_OF.get(metric),
+        "group": None if (group := group_of(metric)) is None else group.value,
         "value": None if value is None else round(value, 6),
         "previous": None if prior is None else round(prior, 6),
         "change": change,

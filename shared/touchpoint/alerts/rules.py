@@ -17,17 +17,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from touchpoint.engine.catalog import METRIC_NAMES
+from touchpoint.metrics.registry import WATCHABLE_BREAKDOWNS, WATCHABLE_METRICS
 from touchpoint.models.inputs import DynamoNumber, SafeText
 
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}$"
 _RULE_ID_RE = re.compile(RULE_ID_PATTERN)
-BREAKDOWN_KEYS: frozenset[str] = frozenset(
-    {"channel", "location", "survey", "platform", "source", "event", "kind"}
-)
+#: Breakdowns a rule may filter on: those of the metrics a rule can watch (`touchpoint.metrics`).
+BREAKDOWN_KEYS: frozenset[str] = WATCHABLE_BREAKDOWNS
 _BREAKDOWN_VALUE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
-#: Metrics that are not one number per day (a ranking), so no rule can watch them.
-UNWATCHABLE_METRICS: frozenset[str] = frozenset({"top_products"})
+#: Metrics with one number per day (not a ranking such as `top_products`): what a rule can watch.
+_WATCHABLE: frozenset[str] = frozenset(WATCHABLE_METRICS)
 MAX_RULES_PER_TENANT = 100
 
 
@@ -64,7 +63,7 @@ class AlertRuleInput(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
-        if value not in METRIC_NAMES or value in UNWATCHABLE_METRICS:
+        if value not in _WATCHABLE:
             raise ValueError(f"unknown or unwatchable metric {value!r}")
         return value
 

@@ -1,70 +1,13 @@
-"""The metric names of METRICS.md, in catalog order (the order `compute_day` returns them in)."""
+"""The engine's view of the metric registry (`touchpoint.metrics`), and the plan events it reads.
+
+Metric names and their order come from the registry (`docs/METRICS.md` is generated from it).
+"""
 
 from __future__ import annotations
 
-METRIC_NAMES: tuple[str, ...] = (
-    # Digital engagement
-    "sessions",
-    "pages_per_session",
-    "avg_session_duration_s",
-    "engaged_sessions",
-    "engagement_rate",
-    "bounce_rate",
-    "conversion_rate",
-    "dau",
-    "wau",
-    "mau",
-    "stickiness",
-    "referral_sessions",
-    "social_engagement",
-    "follower_growth_rate",
-    "interactions_per_session",
-    "visit_frequency_30d",
-    # Feedback
-    "nps",
-    "nps_30d",
-    "responses",
-    "csat",
-    "csat_satisfied_rate",
-    "ces",
-    "ticket_volume",
-    "comment_count",
-    "negative_comment_share",
-    "reviews",
-    "avg_review_rating",
-    "negative_review_share",
-    # Customers and commerce
-    "orders",
-    "revenue",
-    "avg_order_value",
-    "purchasers",
-    "purchase_frequency_30d",
-    "top_products",
-    "retention_rate_30d",
-    "churn_rate_30d",
-    "purchaser_retention_30d",
-    "clv",
-    "historic_clv",
-    # In store
-    "foot_traffic",
-    "store_conversion_rate",
-    "loyalty_signups",
-    "points_earned",
-    "points_redeemed",
-    "redemption_rate",
-    "active_loyalty_members",
-    "event_attendance_rate",
-    "staff_interactions",
-    "product_interactions",
-    "referrals_sent",
-    "referral_conversion_rate",
-    # Composite
-    "engagement_score",
-    "at_risk",
-    "north_star",
-)
+from touchpoint.metrics.registry import METRIC_NAMES, METRIC_ORDER
 
-METRIC_ORDER: dict[str, int] = {name: index for index, name in enumerate(METRIC_NAMES)}
+__all__ = ["METRIC_NAMES", "METRIC_ORDER", "PLAN_EVENTS"]
 
 #: Tracking-plan track events that metrics read beyond sessions (materialised as table `plan_ev`).
 PLAN_EVENTS: tuple[str, ...] = (

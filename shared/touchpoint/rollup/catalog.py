@@ -1,13 +1,11 @@
-"""The names the metrics API accepts: the engine's metric catalog and every breakdown dimension."""
+"""The names the metrics API accepts: the registry's metrics and breakdown dimensions (`touchpoint.metrics`)."""
 
 from __future__ import annotations
 
-from touchpoint.engine.catalog import METRIC_NAMES as _ENGINE_METRICS
+from touchpoint.metrics.registry import BREAKDOWN_NAMES
+from touchpoint.metrics.registry import METRIC_NAMES as _REGISTRY_NAMES
 
-#: Every metric of METRICS.md (the engine's catalog).
-METRIC_NAMES: frozenset[str] = frozenset(_ENGINE_METRICS)
+#: Every metric of docs/METRICS.md.
+METRIC_NAMES: frozenset[str] = frozenset(_REGISTRY_NAMES)
 
-#: Breakdown dimensions the engine emits (`top_products` rows carry `product` and `rank`).
-BREAKDOWN_NAMES: frozenset[str] = frozenset(
-    ("channel", "platform", "source", "event", "location", "survey", "kind", "product", "rank")
-)
+__all__ = ["BREAKDOWN_NAMES", "METRIC_NAMES"]
