@@ -1,14 +1,12 @@
-"""German and English labels of the dashboard, and number / date formatting per language."""
+"""Metric names in German and English, and a metric's value as the dashboard shows it.
+
+The page texts are in `dashboard_texts`; languages, Accept-Language and the number, date and
+money formats are `touchpoint.web.locale`'s.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Literal
-
-Lang = Literal["de", "en"]
-LANGS: tuple[Lang, ...] = ("de", "en")
-DEFAULT_LANG: Lang = "de"
+from touchpoint.web.locale import DEFAULT_CURRENCY, Lang, format_money, format_number, format_percent
 
 METRIC_LABELS: dict[str, tuple[str, str]] = {
     # metric: (de, en)
@@ -68,75 +66,6 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "north_star": ("Nordstern", "North star"),
 }
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("Touchpoint Dashboard", "Touchpoint dashboard"),
-    "login_title": ("Anmelden", "Sign in"),
-    "login_intro": (
-        "Melden Sie sich mit dem Lese-Schlüssel Ihres Mandanten an (tpr_…).",
-        "Sign in with your tenant's read key (tpr_…).",
-    ),
-    "login_key": ("Lese-Schlüssel", "Read key"),
-    "login_submit": ("Anmelden", "Sign in"),
-    "login_failed": ("Dieser Schlüssel ist unbekannt oder gesperrt.", "This key is unknown or revoked."),
-    "login_not_read": (
-        "Bitte mit einem Lese-Schlüssel (tpr_…) anmelden, nicht mit einem {kind}-Schlüssel.",
-        "Please sign in with a read key (tpr_…), not a {kind} key.",
-    ),
-    "login_malformed": ("Das ist kein Touchpoint-Schlüssel.", "That is not a Touchpoint key."),
-    "session_expired": (
-        "Ihre Sitzung ist abgelaufen. Bitte erneut anmelden.",
-        "Your session has expired. Please sign in again.",
-    ),
-    "logout": ("Abmelden", "Sign out"),
-    "period": ("Zeitraum", "Period"),
-    "days": ("{n} Tage", "{n} days"),
-    "vs_previous": ("ggü. Vorperiode", "vs. previous period"),
-    "north_star": ("Nordstern-Metrik", "North star metric"),
-    "no_data": ("Keine Daten im Zeitraum", "No data in this period"),
-    "group_digital": ("Digital", "Digital"),
-    "group_feedback": ("Feedback", "Feedback"),
-    "group_commerce": ("Handel", "Commerce"),
-    "group_retention": ("Kundenbindung", "Retention"),
-    "group_in_store": ("Im Laden", "In store"),
-    "group_composite": ("Engagement", "Engagement"),
-    "nps_split": ("NPS: Promotoren, Passive, Kritiker", "NPS: promoters, passives, detractors"),
-    "promoters": ("Promotoren", "Promoters"),
-    "passives": ("Passive", "Passives"),
-    "detractors": ("Kritiker", "Detractors"),
-    "csat_by_channel": ("CSAT nach Kanal", "CSAT by channel"),
-    "tickets_by_channel": ("Support-Tickets nach Kanal", "Support tickets by channel"),
-    "csat_by_store": ("CSAT nach Filiale", "CSAT by store"),
-    "stores": ("Filialvergleich", "Store comparison"),
-    "store": ("Filiale", "Store"),
-    "lowest_csat": ("Niedrigste CSAT-Tage – Kommentare ansehen", "Lowest CSAT days – see the comments"),
-    "score_distribution": ("Verteilung des Engagement-Scores", "Engagement score distribution"),
-    "score_people": ("{n} Personen bewertet, Mittelwert {mean}", "{n} people scored, mean {mean}"),
-    "decile": ("Dezil", "Decile"),
-    "alerts": ("Alarme", "Alerts"),
-    "no_alerts": ("Keine Alarme im Zeitraum.", "No alerts in this period."),
-    "delivery_failed": ("Zustellung fehlgeschlagen", "Delivery failed"),
-    "delivery_delivered": ("zugestellt", "delivered"),
-    "delivery_pending": ("ausstehend", "pending"),
-    "delivery_skipped": ("kein Ziel", "no outlet"),
-    "comments_title": ("Kommentare hinter der Zahl", "The comments behind the number"),
-    "comments_none": ("Keine Kommentare für diese Auswahl.", "No comments for this selection."),
-    "comments_total": ("{n} Kommentare", "{n} comments"),
-    "theme": ("Thema", "Theme"),
-    "other_theme": ("(ohne Schlüsselbegriff)", "(no key phrase)"),
-    "back": ("Zurück zum Dashboard", "Back to the dashboard"),
-    "negative": ("negativ", "negative"),
-    "neutral": ("neutral", "neutral"),
-    "positive": ("positiv", "positive"),
-    "mixed": ("gemischt", "mixed"),
-    "channel": ("Kanal", "Channel"),
-    "date": ("Datum", "Date"),
-    "value": ("Wert", "Value"),
-    "all": ("alle", "all"),
-    "download_csv": ("CSV herunterladen", "Download CSV"),
-    "error_title": ("Fehler", "Error"),
-    "mean": ("Mittelwert", "mean"),
-}
-
 _PERCENT_METRICS = frozenset(
     {
         "engagement_rate",
@@ -170,52 +99,20 @@ _DECIMAL_METRICS = frozenset(
 )
 
 
-def pick_lang(query: Mapping[str, str] | None, cookie_lang: str | None, accept_language: str | None) -> Lang:
-    """The page language: `?lang=`, then the `tp_lang` cookie, then Accept-Language, else German."""
-    for candidate in ((query or {}).get("lang"), cookie_lang):
-        if candidate in LANGS:
-            return "de" if candidate == "de" else "en"
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGS:
-            return "de" if code == "de" else "en"
-    return DEFAULT_LANG
-
-
-def t(lang: Lang, key: str, **values: object) -> str:
-    """The label `key` in `lang`, with `{name}` placeholders filled."""
-    de, en = TEXTS[key]
-    text = de if lang == "de" else en
-    return text.format(**values) if values else text
-
-
 def metric_label(lang: Lang, metric: str) -> str:
     """The display name of a metric."""
     de, en = METRIC_LABELS.get(metric, (metric, metric))
     return de if lang == "de" else en
 
 
-def _group(number: str, lang: Lang) -> str:
-    if lang == "de":
-        return number.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-    return number
-
-
-def format_number(lang: Lang, value: float | None, decimals: int = 0) -> str:
-    """`1.234,5` in German, `1,234.5` in English; `–` for no value."""
+def format_metric(lang: Lang, metric: str, value: float | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """A metric value as the dashboard shows it (percent for shares, money in `currency`)."""
     if value is None:
-        return "–"
-    return _group(f"{value:,.{decimals}f}", lang)
-
-
-def format_metric(lang: Lang, metric: str, value: float | None) -> str:
-    """A metric value as the dashboard shows it (percent for shares, € for money)."""
-    if value is None:
-        return "–"
+        return format_number(lang, None)
     if metric in _PERCENT_METRICS:
-        return format_number(lang, value * 100, 1) + " %"
+        return format_percent(lang, value, 1)
     if metric in _MONEY_METRICS:
-        return format_number(lang, value, 2) + " €"
+        return format_money(lang, value, currency)
     if metric in _DECIMAL_METRICS:
         return format_number(lang, value, 2)
     if metric in ("nps", "nps_30d", "engagement_score"):
@@ -223,26 +120,3 @@ def format_metric(lang: Lang, metric: str, value: float | None) -> str:
     if float(value).is_integer():
         return format_number(lang, value, 0)
     return format_number(lang, value, 1)
-
-
-def format_change(lang: Lang, change_pct: float | None) -> str:
-    """`+12,3 %` / `−4.0 %`, or `–`."""
-    if change_pct is None:
-        return "–"
-    sign = "+" if change_pct >= 0 else "−"
-    return f"{sign}{format_number(lang, abs(change_pct), 1)} %"
-
-
-def format_day(lang: Lang, day: date) -> str:
-    """`31.05.` / `05-31` (short axis labels)."""
-    return f"{day.day:02d}.{day.month:02d}." if lang == "de" else f"{day.month:02d}-{day.day:02d}"
-
-
-def format_date(lang: Lang, day: date) -> str:
-    """`31.05.2024` / `2024-05-31`."""
-    return f"{day.day:02d}.{day.month:02d}.{day.year}" if lang == "de" else day.isoformat()
-
-
-def is_percent(metric: str) -> bool:
-    """True when the metric is a share shown in percent."""
-    return metric in _PERCENT_METRICS

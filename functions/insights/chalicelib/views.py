@@ -19,7 +19,7 @@ from chalicelib import csv_export, pages
 from chalicelib.catalog import SUMMARY_METRICS
 from chalicelib.comments import ResponseSource, comments_document, parse_comment_query
 from chalicelib.dashboard import build_dashboard
-from chalicelib.i18n import Lang, pick_lang, t
+from chalicelib.dashboard_texts import t
 from chalicelib.metrics_api import parse_query, read_metrics
 from chalicelib.queries import MetricsReader, metric_list, params_of, parse_period, single
 from chalicelib.session import (
@@ -39,6 +39,7 @@ from touchpoint.rollup.catalog import METRIC_NAMES
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import SESSION_COOKIE, Principal
 from touchpoint.web.errors import ApiError, bad_request, not_found
+from touchpoint.web.locale import Lang, as_lang, negotiate
 
 DASHBOARD_ALERTS = 20
 
@@ -123,8 +124,8 @@ def page_lang(request: Request) -> Lang:
     """The language of a dashboard page for this request."""
     headers = _headers(request)
     accept = next((v for k, v in headers.items() if k.lower() == "accept-language"), None)
-    query = {k: v[-1] for k, v in params_of(request.query_params).items()}
-    return pick_lang(query, cookie_value(headers, LANG_COOKIE), accept)
+    chosen = params_of(request.query_params).get("lang")
+    return negotiate(accept, chosen[-1] if chosen else None, cookie_value(headers, LANG_COOKIE))
 
 
 def _lang_headers(request: Request, lang: Lang) -> dict[str, str]:
@@ -170,7 +171,8 @@ def dashboard(runtime: Runtime, principal: Principal, request: Request) -> Respo
     data = build_dashboard(
         tenant.tenant_id, tenant.name, tenant.config.north_star, period, runtime.metrics, names, alerts
     )
-    return pages.html_response(200, pages.dashboard_page(lang, data), _lang_headers(request, lang))
+    page = pages.dashboard_page(lang, data, tenant.config.currency)
+    return pages.html_response(200, page, _lang_headers(request, lang))
 
 
 def comments_view(
@@ -188,8 +190,7 @@ def comments_view(
 def login(runtime: Runtime, request: Request) -> Response:
     """`POST /dashboard/login`: check the read key, set the session cookie, go to the dashboard."""
     form = read_form(request.raw_body)
-    lang_field = (form or {}).get("lang")
-    lang = page_lang(request) if lang_field not in ("de", "en") else ("de" if lang_field == "de" else "en")
+    lang = as_lang((form or {}).get("lang")) or page_lang(request)
     if not same_origin(_headers(request)):
         return pages.html_response(403, pages.error_page(lang, "cross-site sign-in refused"))
     if form is None:

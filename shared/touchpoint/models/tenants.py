@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 _TENANT_ID_RE = re.compile(TENANT_ID_PATTERN)
+#: An ISO 4217 currency code: three upper-case letters.
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
 DEFAULT_CONVERSION_EVENTS: tuple[str, ...] = (
     "Order Completed",
@@ -70,6 +72,8 @@ class TenantConfig(BaseModel):
     #: response. Sentiment label and score stay with the response (the metrics need them).
     retention_days_comments: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS_RESPONSES)
     webhook_url: str | None = None
+    #: The ISO 4217 code of the tenant's money amounts (revenue, order values), as pages show them.
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
 
     @field_validator("timezone")
     @classmethod

@@ -129,7 +129,7 @@ def test_the_dashboard_draws_the_north_star_and_charts_with_data(client: Client,
     assert response.headers["Set-Cookie"].startswith("tp_lang=en;")
     page = response.body.decode()
     star = page[page.index('id="north-star"') :]
-    assert "Engagement rate" in star[:400] and "60.0 %" in star[:600]
+    assert "Engagement rate" in star[:400] and "60.0%" in star[:600]
     charts = dict(re.findall(r'data-chart="([^"]+)" data-points="(\d+)"', page))
     for chart in (
         "north-star",

@@ -80,30 +80,16 @@ def test_every_catalog_metric_has_german_and_english_labels() -> None:
     assert i18n.metric_label("en", "foot_traffic") == "Foot traffic"
 
 
-def test_numbers_are_formatted_per_language() -> None:
+def test_metric_values_are_formatted_per_language_and_currency() -> None:
     assert i18n.format_metric("de", "revenue", 12345.5) == "12.345,50 €"
-    assert i18n.format_metric("en", "revenue", 12345.5) == "12,345.50 €"
+    assert i18n.format_metric("en", "revenue", 12345.5) == "€12,345.50"
+    assert i18n.format_metric("en", "avg_order_value", 42.0, "USD") == "$42.00"
+    assert i18n.format_metric("de", "clv", 1234.567, "CHF") == "1.234,57 CHF"
     assert i18n.format_metric("de", "engagement_rate", 0.7741) == "77,4 %"
+    assert i18n.format_metric("en", "engagement_rate", 0.7741) == "77.4%"
     assert i18n.format_metric("en", "csat", 4.1) == "4.10"
     assert i18n.format_metric("en", "sessions", None) == "–"
-    assert i18n.format_change("de", -4.04) == "−4,0 %" and i18n.format_change("en", 12.0) == "+12.0 %"
-    assert i18n.format_date("de", D) == "31.05.2024" and i18n.format_day("en", D) == "05-31"
-
-
-@pytest.mark.parametrize(
-    ("query", "cookie", "accept", "lang"),
-    [
-        ({"lang": "en"}, "de", "de-DE", "en"),
-        ({}, "en", "de-DE", "en"),
-        ({}, None, "en-GB,en;q=0.9", "en"),
-        ({"lang": "fr"}, None, "fr-FR", "de"),
-        (None, None, None, "de"),
-    ],
-)
-def test_page_language(
-    query: dict[str, str] | None, cookie: str | None, accept: str | None, lang: str
-) -> None:
-    assert i18n.pick_lang(query, cookie, accept) == lang
+    assert i18n.format_metric("de", "sessions", 12345.0) == "12.345"
 
 
 # Periods and summary --------------------------------------------------------------------------------
@@ -160,6 +146,7 @@ def test_dashboard_assembly_finds_the_lowest_csat_store_days_and_store_values() 
         "nps": [_pt("nps", d, 20.0, responses=10, promoters=5, passives=2, detractors=3) for d in days],
         "engagement_rate": [_pt("engagement_rate", d, 0.5) for d in days],
         "engagement_score": [_pt("engagement_score", D, 50.0, people=10, deciles=list(range(10, 100, 10)))],
+        "revenue": [_pt("revenue", d, 1234.5) for d in days],
     }
     data = dashboard.assemble("Brand", "engagement_rate", period, loaded, {"h": "Hamburg"}, [])
     assert data.north_star.value == pytest.approx(0.5) and data.north_star.previous is None
@@ -170,8 +157,58 @@ def test_dashboard_assembly_finds_the_lowest_csat_store_days_and_store_values() 
     assert stores["h"].name == "Hamburg" and stores["b"].name == "b"
     assert stores["b"].values["csat"] == pytest.approx(4.5)
     assert data.score["deciles"][0] == 10.0
-    page = pages.dashboard_page("en", data)
+    page = pages.dashboard_page("en", data, "GBP")
     assert "Hamburg" in page and 'id="lowest-csat"' in page
+    # revenue sums over the 7 days: 7 * 1234.50 = 8641.50, in the tenant's currency (GBP)
+    card = page[page.index('data-metric="revenue"') :]
+    assert '<span class="value">£8,641.50</span>' in card[:300] and "€" not in page
+
+
+def _hostile_data() -> Any:
+    period = queries.Period(D, D)
+    hostile = "<script>alert(1)</script>"
+    loaded = {"csat": [_pt("csat", D, 1.0, {"location": "h"}, responses=3)]}
+    return dashboard.assemble(hostile, "csat", period, loaded, {"h": hostile}, [])
+
+
+def test_the_dashboard_shows_hostile_names_as_text() -> None:
+    page = pages.dashboard_page("de", _hostile_data())
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the tenant and store names, as text
+
+
+def test_the_comments_page_shows_a_hostile_comment_as_text() -> None:
+    hostile = "<script>alert(1)</script>"
+    document = {
+        "metric": "csat",
+        "period": {"from": "2024-05-31", "to": "2024-05-31"},
+        "filters": {"location": "h", "channel": '"><img src=x>'},
+        "sentiment": {"negative": 1},
+        "total_comments": 1,
+        "themes": [
+            {
+                "phrase": '"onmouseover="x',
+                "phrases": [hostile],
+                "related": [hostile],
+                "count": 1,
+                "sentiment": {"negative": 1},
+                "comments": [
+                    {
+                        "text": hostile,
+                        "sentiment": "negative",
+                        "score": 1,
+                        "channel": "in_store",
+                        "location_id": "h",
+                    }
+                ],
+            }
+        ],
+    }
+    page = pages.comments_page("en", hostile, document, {"h": hostile})
+    assert "<script" not in page and "<img" not in page and 'data-phrase=""onmouseover' not in page
+    assert "<q>&lt;script&gt;alert(1)&lt;/script&gt;</q>" in page
+    assert 'data-phrase="&#34;onmouseover=&#34;x"' in page
+    assert "channel=%22%3E%3Cimg+src%3Dx%3E" in page  # the filter, URL-encoded in the links
 
 
 # Comment themes ---------------------------------------------------------------------------------------
@@ -302,9 +339,7 @@ def test_forms_are_read_within_limits() -> None:
 
 def test_pages_allow_no_script_and_only_their_own_style() -> None:
     page = pages.login_page("de", "Fehler <b>", next_url='/dashboard?x="y"')
-    assert (
-        "<script" not in page and "Fehler &lt;b&gt;" in page and 'value="/dashboard?x=&quot;y&quot;"' in page
-    )
+    assert "<script" not in page and "Fehler &lt;b&gt;" in page and 'value="/dashboard?x=&#34;y&#34;"' in page
     style = re.search(r"<style>(.*?)</style>", page, re.S)
     assert style is not None
     import base64
