@@ -1,0 +1,73 @@
+"""The engine and the registry agree: the metrics, breakdowns and `extra` fields the engine emits
+are exactly those the registry declares (over hand-made and generated days)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from tests.unit.engine.factories import DAY, Lake, order, response, t
+from tests.unit.engine.test_pipeline import rich_day
+from touchpoint.engine import EngineInputs, compute_day
+from touchpoint.engine.synthetic import generate_day
+from touchpoint.metrics.registry import REGISTRY
+from touchpoint.models.metrics import MetricPoint
+from touchpoint.models.tenants import TenantConfig
+
+
+@pytest.fixture(scope="module")
+def emitted(tmp_path_factory: pytest.TempPathFactory) -> list[MetricPoint]:
+    """The points of a rich hand-made day, a generated day, and a few rows the two leave out."""
+    root = tmp_path_factory.mktemp("agreement")
+    rich = Lake(root / "rich")
+    (root / "rich").mkdir()
+    rich_day(rich)
+    # a CES answer given in a store, a product sent with its name
+    rich.events(
+        order(
+            t("11:00"),
+            12.0,
+            user="u9",
+            order_id="o-9",
+            products=[{"product_id": "p9", "price": 12, "name": "Mug"}],
+        )
+    )
+    rich.responses(response(t("11:30"), [("ces", 2)], channel="in_store", location="s1", user="u9"))
+    points = list(rich.run().points)
+    generated = generate_day(root / "gen", DAY, events=3000, people=150, responses=60, seed=3, files=2)
+    inputs = EngineInputs(generated.event_files, generated.response_files, [])
+    return points + compute_day(inputs, DAY, TenantConfig())
+
+
+def _by_metric(points: list[MetricPoint], field: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for point in points:
+        found[point.metric] |= set(getattr(point, field))
+    return found
+
+
+def test_the_engine_emits_exactly_the_registrys_metrics(emitted: list[MetricPoint]) -> None:
+    names = {p.metric for p in emitted}
+    assert names - set(REGISTRY) == set(), "the engine emits metrics the registry lacks"
+    assert set(REGISTRY) - names == set(), "the registry has metrics the engine never emitted"
+
+
+def test_every_metric_has_exactly_its_declared_breakdowns(emitted: list[MetricPoint]) -> None:
+    dims = _by_metric(emitted, "breakdown")
+    wrong = {
+        name: (sorted(m.breakdowns), sorted(dims[name]))
+        for name, m in REGISTRY.items()
+        if set(m.breakdowns) != dims[name]
+    }
+    assert wrong == {}, "declared vs emitted breakdowns"
+
+
+def test_every_metric_has_exactly_its_declared_extra_fields(emitted: list[MetricPoint]) -> None:
+    extras = _by_metric(emitted, "extra")
+    wrong = {
+        name: (sorted(m.extra), sorted(extras[name]))
+        for name, m in REGISTRY.items()
+        if set(m.extra) != extras[name]
+    }
+    assert wrong == {}, "declared vs emitted extra fields"
