@@ -28,7 +28,6 @@ from chalicelib.abuse import (
 )
 from chalicelib.answers import ParsedForm, parse_answers
 from chalicelib.formtoken import FormTicket
-from chalicelib.language import SUPPORTED, negotiate
 from chalicelib.policy import FeedbackPolicy
 from chalicelib.render import (
     FORM_TOKEN_FIELD,
@@ -57,6 +56,7 @@ from touchpoint.surveys.errors import (
     SurveyNotFoundError,
 )
 from touchpoint.surveys.service import SurveyService
+from touchpoint.web.locale import LANGS, Lang, negotiate
 
 MAX_FORM_BYTES = 32 * 1024
 FUTURE_SKEW_MS = 60_000
@@ -91,13 +91,13 @@ def _html(status: int, body: str, headers: Mapping[str, str] | None = None) -> R
     return Response(body=body, status_code=status, headers={**HTML_HEADERS, **(headers or {})})
 
 
-def _language(request: FormRequest, default: str, survey: Survey | None = None) -> str:
-    supported = [lang for lang in SUPPORTED if survey is None or lang in survey.languages] or list(SUPPORTED)
+def _language(request: FormRequest, default: str, survey: Survey | None = None) -> Lang:
+    supported = [lang for lang in LANGS if survey is None or lang in survey.languages] or list(LANGS)
     query_lang = request.query.get("lang")
     if query_lang is None and request.body:
         # A posted form carries its language as a field too.
         query_lang = next(iter(parse_qs(_decode(request.body)).get("lang", [])), None)
-    return negotiate(query_lang, request.header("accept-language"), default, supported)
+    return negotiate(request.header("accept-language"), query_lang, default=default, supported=supported)
 
 
 MAX_FORM_FIELDS = 200

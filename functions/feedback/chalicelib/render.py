@@ -1,31 +1,29 @@
 """Server-rendered HTML of the public form: small, no JavaScript, accessible, German or English.
 
-Pages are built from `templates/page.html` and `templates/form.css` (inlined; the Content Security
-Policy allows exactly that stylesheet by its hash and nothing from anywhere else). Every value
-from a survey, a store or a respondent is HTML-escaped.
+Pages are Jinja2 templates (`templates/`, autoescaping on: every value from a survey, a store
+or a respondent is escaped) with `templates/form.css` inlined; the Content Security Policy
+allows exactly that stylesheet by its hash and nothing from anywhere else.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, field
 from pathlib import Path
-from string import Template
+from typing import Any
+
+from markupsafe import Markup
 
 from chalicelib.answers import field_name
-from chalicelib.language import SUPPORTED
-from chalicelib.texts import TEXTS, text
+from chalicelib.texts import text
 from touchpoint.models.surveys import SCORE_KINDS, Question, QuestionKind, Survey
+from touchpoint.web.locale import LANGS
+from touchpoint.web.templates import Templates, minified_css, style_hash
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
-_PAGE = Template((_TEMPLATES / "page.html").read_text(encoding="utf-8"))
-CSS = "".join(line.strip() for line in (_TEMPLATES / "form.css").read_text(encoding="utf-8").splitlines())
-_CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode("utf-8")).digest()).decode("ascii")
+_FOLDER = Path(__file__).resolve().parent / "templates"
+CSS = minified_css(_FOLDER / "form.css")
 CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src 'sha256-{_CSS_HASH}'; img-src 'self' data:; "
+    f"default-src 'none'; style-src {style_hash(CSS)}; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 HTML_HEADERS: dict[str, str] = {
@@ -38,6 +36,7 @@ HTML_HEADERS: dict[str, str] = {
 }
 HONEYPOT_FIELD = "website"
 FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (a field name, not a secret)
+TEMPLATES = Templates(_FOLDER)
 
 
 @dataclass(frozen=True)
@@ -48,25 +47,66 @@ class PageContext:
     store_name: str = ""
 
 
-def _page(ctx: PageContext, title: str, content: str, *, switch: bool = True) -> str:
-    links = []
-    if switch:
-        for other in SUPPORTED:
-            if other != ctx.language:
-                name = escape(TEXTS[other]["language_name"])
-                links.append(f'<a href="?lang={other}" hreflang="{other}" lang="{other}">{name}</a>')
-    nav = (
-        f'<nav aria-label="{escape(text(ctx.language, "language_nav"))}">{"".join(links)}</nav>'
-        if links
-        else ""
-    )
-    return _PAGE.substitute(
+@dataclass(frozen=True)
+class LanguageLink:
+    """A link to the page in another language, named in that language."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A radio button or checkbox: its value, visible label and screen-reader suffix."""
+
+    input_id: str
+    value: str
+    label: str
+    extra: str = ""
+    checked: bool = False
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as the form shows it: `text`, `scale` (a score) or `choices`."""
+
+    name: str
+    kind: str
+    label: str
+    hint: str
+    error: str | None = None
+    value: str = ""
+    max_length: int = 0
+    input_type: str = "radio"
+    options: list[Option] = field(default_factory=list)
+    low: str = ""
+    high: str = ""
+
+    @property
+    def error_id(self) -> str:
+        """The id of the error message the inputs point to."""
+        return f"err_{self.name}"
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """An error of the summary at the top, linking to its field."""
+
+    anchor: str
+    message: str
+
+
+def _render(name: str, ctx: PageContext, title: str, *, switch: bool = True, **context: Any) -> str:
+    links = [LanguageLink(code, text(code, "language_name")) for code in LANGS if code != ctx.language]
+    return TEMPLATES.render(
+        name,
         lang=ctx.language,
-        title=escape(title),
-        css=CSS,
-        store=escape(ctx.store_name or "Touchpoint"),
-        switch=nav,
-        content=content,
+        title=title,
+        css=Markup(CSS),  # noqa: S704 (the stylesheet shipped with the function, not input)
+        store=ctx.store_name or "Touchpoint",
+        switch=links if switch else [],
+        text=lambda key, **values: text(ctx.language, key, **values),
+        **context,
     )
 
 
@@ -86,61 +126,34 @@ def _ends(question: Question, language: str) -> tuple[str, str]:
     return text(language, "scale_low" + suffix), text(language, "scale_high" + suffix)
 
 
-def _described(error_id: str | None) -> str:
-    return f' aria-invalid="true" aria-describedby="{error_id}"' if error_id else ""
-
-
-def _options(
-    question: Question, choices: Sequence[tuple[str, str, str]], values: Sequence[str], error_id: str | None
-) -> str:
-    """Radio buttons or checkboxes: (value, visible label, screen-reader suffix) per option."""
-    name = field_name(question)
-    kind = "checkbox" if question.kind is QuestionKind.MULTI_CHOICE else "radio"
-    items = []
-    for value, label, extra in choices:
-        input_id = f"{name}_{value}"
-        checked = " checked" if value in values else ""
-        sr = f'<span class="sr"> – {escape(extra)}</span>' if extra else ""
-        items.append(
-            f'<div class="opt"><input type="{kind}" id="{escape(input_id)}" name="{name}" '
-            f'value="{escape(value)}"{checked}{_described(error_id)}>'
-            f'<label for="{escape(input_id)}">{escape(label)}{sr}</label></div>'
-        )
-    return "".join(items)
-
-
 def _question(
     question: Question, survey: Survey, language: str, values: Sequence[str], error: str | None
-) -> str:
+) -> QuestionView:
     name = field_name(question)
-    label = escape(_localized(question.text, language, survey.default_language))
+    label = _localized(question.text, language, survey.default_language)
     hint = text(language, "required" if question.required else "optional")
-    hint_html = f' <span class="hint">({escape(hint)})</span>'
-    error_id = f"err_{name}" if error else None
-    error_html = f'<p class="error" id="{error_id}">{escape(error)}</p>' if error else ""
     if question.kind is QuestionKind.TEXT:
-        value = escape(values[0]) if values else ""
-        return (
-            f'<div class="field{" invalid" if error else ""}">'
-            f'<label class="label" for="{name}">{label}{hint_html}</label>{error_html}'
-            f'<textarea id="{name}" name="{name}" rows="4" maxlength="{question.max_length}"'
-            f"{_described(error_id)}>{value}</textarea></div>"
+        return QuestionView(
+            name, "text", label, hint, error, values[0] if values else "", max_length=question.max_length
         )
     if question.kind in SCORE_KINDS:
-        low, high = question.scale
-        low_text, high_text = _ends(question, language)
+        first, last = question.scale
+        low, high = _ends(question, language)
         choices = [
-            (str(n), str(n), low_text if n == low else high_text if n == high else "")
-            for n in range(low, high + 1)
+            (str(n), str(n), low if n == first else high if n == last else "") for n in range(first, last + 1)
         ]
-        body = f'<div class="scale">{_options(question, choices, values, error_id)}</div>'
-        body += f'<div class="ends" aria-hidden="true"><span>{escape(low_text)}</span><span>{escape(high_text)}</span></div>'
+        kind = "scale"
     else:
         choices = [
             (o.id, _localized(o.label, language, survey.default_language), "") for o in question.options
         ]
-        body = f'<div class="choices">{_options(question, choices, values, error_id)}</div>'
-    return f'<fieldset id="f_{name}"><legend>{label}{hint_html}</legend>{error_html}{body}</fieldset>'
+        low = high = ""
+        kind = "choices"
+    options = [Option(f"{name}_{v}", v, text_, extra, v in values) for v, text_, extra in choices]
+    input_type = "checkbox" if question.kind is QuestionKind.MULTI_CHOICE else "radio"
+    return QuestionView(
+        name, kind, label, hint, error, input_type=input_type, options=options, low=low, high=high
+    )
 
 
 def _first_input_id(question: Question) -> str:
@@ -166,59 +179,49 @@ def form_page(
     values = values or {}
     errors = errors or {}
     title = _localized(survey.title, language, survey.default_language) or text(language, "form_title")
-    parts = [f"<h1>{escape(title)}</h1>", f"<p>{escape(text(language, 'intro'))}</p>"]
-    if errors:
-        links = "".join(
-            f'<li><a href="#{_first_input_id(q)}">{escape(errors[q.id])}</a></li>'
-            for q in survey.questions
-            if q.id in errors
-        )
-        parts.append(
-            f'<div class="summary" role="alert"><p><strong>{escape(text(language, "error_summary"))}</strong></p>'
-            f"<ul>{links}</ul></div>"
-        )
-    elif notice:
-        parts.append(f'<div class="notice" role="status"><p>{escape(notice)}</p></div>')
-    parts.append(
-        f'<form method="post" action="?lang={language}" accept-charset="utf-8" '
-        'enctype="application/x-www-form-urlencoded" novalidate>'
+    questions = [
+        _question(q, survey, language, values.get(field_name(q), []), errors.get(q.id))
+        for q in survey.questions
+    ]
+    summary = [SummaryItem(_first_input_id(q), errors[q.id]) for q in survey.questions if q.id in errors]
+    return _render(
+        "form.html",
+        ctx,
+        title,
+        questions=questions,
+        summary=summary,
+        notice=notice,
+        form_token=form_token,
+        honeypot=HONEYPOT_FIELD,
+        token_field=FORM_TOKEN_FIELD,
     )
-    for question in survey.questions:
-        name = field_name(question)
-        parts.append(_question(question, survey, language, values.get(name, []), errors.get(question.id)))
-    parts.append(
-        f'<div class="hp" aria-hidden="true"><label for="{HONEYPOT_FIELD}">{escape(text(language, "honeypot"))}</label>'
-        f'<input type="text" id="{HONEYPOT_FIELD}" name="{HONEYPOT_FIELD}" value="" tabindex="-1" autocomplete="off"></div>'
-        f'<input type="hidden" name="{FORM_TOKEN_FIELD}" value="{escape(form_token)}">'
-        f'<input type="hidden" name="lang" value="{language}">'
-        f'<button type="submit">{escape(text(language, "submit"))}</button></form>'
-    )
-    return _page(ctx, title, "".join(parts))
 
 
 def thanks_page(ctx: PageContext, survey: Survey, coupon_code: str | None) -> str:
     """The thank-you page, with the coupon code when the survey has an incentive."""
     language = ctx.language
-    title = text(language, "thanks_title")
     message = _localized(survey.thank_you, language, survey.default_language) or text(language, "thanks_text")
-    parts = [f"<h1>{escape(title)}</h1>", f"<p>{escape(message)}</p>"]
-    if coupon_code:
-        note = ""
-        if survey.incentive is not None:
-            note = _localized(survey.incentive.note, language, survey.default_language)
-        parts.append(
-            f'<div class="coupon"><p>{escape(text(language, "coupon_intro"))}</p>'
-            f'<strong id="coupon">{escape(coupon_code)}</strong>'
-            f"<p>{escape(note or text(language, 'coupon_hint'))}</p></div>"
-        )
-    return _page(ctx, title, "".join(parts), switch=False)
+    note = ""
+    if coupon_code and survey.incentive is not None:
+        note = _localized(survey.incentive.note, language, survey.default_language)
+    return _render(
+        "thanks.html",
+        ctx,
+        text(language, "thanks_title"),
+        switch=False,
+        message=message,
+        coupon_code=coupon_code,
+        coupon_note=note or text(language, "coupon_hint"),
+    )
 
 
 def message_page(ctx: PageContext, kind: str, *, reload: bool = False) -> str:
     """A short page for a refusal or an error: `kind` is e.g. `not_found`, `expired`, `limited`."""
     language = ctx.language
-    title = text(language, f"{kind}_title")
-    parts = [f"<h1>{escape(title)}</h1>", f"<p>{escape(text(language, f'{kind}_text'))}</p>"]
-    if reload:
-        parts.append(f'<p><a href="?lang={language}">{escape(text(language, "reload"))}</a></p>')
-    return _page(ctx, title, "".join(parts))
+    return _render(
+        "message.html",
+        ctx,
+        text(language, f"{kind}_title"),
+        message=text(language, f"{kind}_text"),
+        reload=reload,
+    )

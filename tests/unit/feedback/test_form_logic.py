@@ -1,4 +1,4 @@
-"""Pure logic of the form: language negotiation, form tokens, client address, policy, answers."""
+"""Pure logic of the form: form tokens, client address, policy, answers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from touchpoint.settings import ConfigurationError
 from touchpoint.surveys import default_in_store_survey
 from touchpoint_cli.apps import function_module
 
-language = function_module("feedback", "chalicelib.language")
 formtoken = function_module("feedback", "chalicelib.formtoken")
 abuse = function_module("feedback", "chalicelib.abuse")
 policy = function_module("feedback", "chalicelib.policy")
@@ -18,36 +17,6 @@ answers = function_module("feedback", "chalicelib.answers")
 
 REF = TouchpointRef("acme", "berlin", "till-1", 2)
 SECRET = "s" * 64
-
-
-@pytest.mark.parametrize(
-    ("query", "header", "default", "expected"),
-    [
-        (None, "en-GB,en;q=0.9,de;q=0.8", "de", "en"),
-        (None, "fr-FR,fr;q=0.9,de;q=0.7,en;q=0.8", "de", "en"),  # q-values, not order
-        (None, "de;q=0.5, en;q=0.5", "de", "de"),  # ties keep the header's order
-        (None, "en;q=0, de", "en", "de"),  # q=0 means "not this"
-        (None, "fr, it", "en", "en"),  # nothing supported: the store's language
-        (None, None, "de", "de"),
-        (None, "*", "en", "en"),
-        ("en", "de", "de", "en"),  # ?lang= wins
-        ("EN", None, "de", "en"),
-        ("fr", "de", "en", "de"),  # an unsupported ?lang= is ignored
-        (None, "en-US;q=abc, de", "en", "de"),  # a bad q-value counts as 0
-        (None, "de", "fr", "de"),
-        (None, "", "xx", "de"),
-    ],
-)
-def test_language_negotiation(query: str | None, header: str | None, default: str, expected: str) -> None:
-    assert language.negotiate(query, header, default) == expected
-
-
-def test_accept_language_parsing_orders_by_quality() -> None:
-    assert language.parse_accept_language("de-CH, en;q=0.8, fr;q=0.9 ,;q=1") == [
-        ("de-ch", 1.0),
-        ("fr", 0.9),
-        ("en", 0.8),
-    ]
 
 
 def test_form_tokens_bind_the_touchpoint_and_the_render_time() -> None:

@@ -129,3 +129,18 @@ def test_message_pages_exist_in_both_languages(kind: str, language: str) -> None
     html = render.message_page(render.PageContext(language), kind, reload=True)
     assert "<h1>" in html and f'<html lang="{language}">' in html
     assert f'href="?lang={language}"' in html
+
+
+def test_hostile_survey_texts_and_errors_show_as_text() -> None:
+    hostile = "<script>alert(1)</script>"
+    survey = SURVEY.model_copy(update={"title": {"de": hostile}, "thank_you": {"de": hostile}})
+    ctx = render.PageContext("de", hostile)
+    pages = [
+        render.form_page(ctx, survey, '"><script>', errors={"csat": hostile}, values={"q_csat": ['"x']}),
+        render.form_page(ctx, survey, "t", notice=hostile),
+        render.thanks_page(ctx, survey, hostile),
+    ]
+    for html in pages:
+        assert "<script" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'name="form_token" value="&#34;&gt;&lt;script&gt;"' in pages[0]
