@@ -46,6 +46,7 @@ from moto import mock_aws
 
 from touchpoint.alerts import evaluate_after_rollup
 from touchpoint.alerts.rules import AlertRule
+from touchpoint.metrics.registry import SUMMARY_METRICS
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.surveys import Comment, Score, StoredResponse
 from touchpoint.models.tenants import KeyKind, TenantConfig
@@ -226,7 +227,6 @@ def main() -> None:
         client = Client(load_app("insights"))
         queries = function_module("insights", "chalicelib.queries")
         dashboard = function_module("insights", "chalicelib.dashboard")
-        catalog = function_module("insights", "chalicelib.catalog")
         first = LAST - timedelta(days=args.days - 1)
         period = f"from={first.isoformat()}&to={LAST.isoformat()}"
         cookie = {"Cookie": f"tp_session={read_key}"}
@@ -253,7 +253,7 @@ def main() -> None:
         _measure(
             "GET /v1/summary",
             get(f"/v1/summary?{period}", bearer),
-            lambda: queries.load_points(runtime.metrics, "bench", catalog.SUMMARY_METRICS, before, LAST),
+            lambda: queries.load_points(runtime.metrics, "bench", SUMMARY_METRICS, before, LAST),
             args.repeat,
         )
         start = datetime(LAST.year, LAST.month, LAST.day, tzinfo=UTC) - timedelta(hours=2)

@@ -20,13 +20,13 @@ from chalice.app import Response
 from markupsafe import Markup
 
 from chalicelib import charts
-from chalicelib.catalog import COMMENT_METRICS
 from chalicelib.charts import Series
 from chalicelib.dashboard import STORE_METRICS, DashboardData, Trend
 from chalicelib.dashboard_texts import t
 from chalicelib.i18n import format_metric, metric_label
 from chalicelib.queries import Period
 from touchpoint.alerts.models import DeliveryStatus, FiredAlert
+from touchpoint.metrics.registry import COMMENT_METRICS
 from touchpoint.web.locale import DEFAULT_CURRENCY, LANGS, Lang, format_date, format_day, format_number
 from touchpoint.web.templates import Templates, minified_css, style_hash
 

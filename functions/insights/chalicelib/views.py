@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from chalice.app import Request, Response
 
 from chalicelib import csv_export, pages
-from chalicelib.catalog import SUMMARY_METRICS
 from chalicelib.comments import ResponseSource, comments_document, parse_comment_query
 from chalicelib.dashboard import build_dashboard
 from chalicelib.dashboard_texts import t
@@ -34,8 +33,8 @@ from chalicelib.session import (
     session_cookie,
 )
 from chalicelib.summary import build_summary
+from touchpoint.metrics.registry import METRIC_NAMES, SUMMARY_METRICS
 from touchpoint.models.tenants import Tenant
-from touchpoint.rollup.catalog import METRIC_NAMES
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import SESSION_COOKIE, Principal
 from touchpoint.web.errors import ApiError, bad_request, not_found

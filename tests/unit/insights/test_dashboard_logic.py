@@ -71,13 +71,10 @@ def test_nice_ticks_cover_the_range() -> None:
 # Labels -------------------------------------------------------------------------------------------
 
 
-def test_every_catalog_metric_has_german_and_english_labels() -> None:
-    from touchpoint.engine.catalog import METRIC_NAMES
-
-    missing = [m for m in METRIC_NAMES if m not in i18n.METRIC_LABELS]
-    assert missing == []
+def test_metric_labels_come_from_the_registry() -> None:
     assert i18n.metric_label("de", "foot_traffic") == "Besucherfrequenz"
     assert i18n.metric_label("en", "foot_traffic") == "Foot traffic"
+    assert i18n.metric_label("de", "not_a_metric") == "not_a_metric"
 
 
 def test_metric_values_are_formatted_per_language_and_currency() -> None:
@@ -90,6 +87,9 @@ def test_metric_values_are_formatted_per_language_and_currency() -> None:
     assert i18n.format_metric("en", "csat", 4.1) == "4.10"
     assert i18n.format_metric("en", "sessions", None) == "–"
     assert i18n.format_metric("de", "sessions", 12345.0) == "12.345"
+    assert i18n.format_metric("en", "nps", -12.0) == "-12.0"  # always one decimal
+    assert i18n.format_metric("en", "avg_session_duration_s", 37.5) == "37.5"  # whole numbers without
+    assert i18n.format_metric("en", "avg_session_duration_s", 40.0) == "40"
 
 
 # Periods and summary --------------------------------------------------------------------------------
