@@ -83,7 +83,7 @@ def _display(metric: Metric) -> str:
     if metric.display is Display.PERCENT:
         return f"percent, {metric.decimals} decimal(s)"
     if metric.display is Display.MONEY:
-        return f"money, {metric.decimals} decimals"
+        return "money, the currency's decimals"
     if metric.display is Display.FIXED:
         return f"{metric.decimals} decimal(s)"
     return f"whole numbers, else {metric.decimals} decimal(s)"
@@ -144,7 +144,7 @@ def _plan_events(plan: dict[str, Any]) -> str:
         rows.append(f"| {name} | {spec.get('description', '')} | {properties} |")
     return (
         "## Standard events (tracking plan)\n\n"
-        "From `shared/touchpoint/tracking-plan.json`, which ingest checks events against.\n\n"
+        "From `events/tracking-plan.json`, which ingest checks events against.\n\n"
         + "\n".join(rows)
         + "\n"
     )

@@ -4,7 +4,7 @@ A tenant may keep comment texts shorter than responses (`retention_days_comments
 text of every comment, its key phrases and the answer it came from are replaced by
 `EXPIRED_COMMENT_TEXT`, in the stored response (DynamoDB) and in its lake copy under `responses/`.
 The sentiment label, its score and the language stay: `comment_count` and
-`negative_comment_share` (METRICS.md) are recomputed from the lake copy whenever a day is rolled
+`negative_comment_share` (docs/METRICS.md) are recomputed from the lake copy whenever a day is rolled
 up again, and the metric engine counts a comment only while its text is non-empty, so the marker
 keeps those figures unchanged.
 """

@@ -1,4 +1,4 @@
-"""The tracking plan: it covers the standard events of METRICS.md and checks what it promises."""
+"""The tracking plan: it covers the standard events of docs/METRICS.md and checks what it promises."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_the_shipped_plan_is_the_one_in_events() -> None:
 
 
 def test_the_plan_lists_every_standard_event_of_the_metric_catalog() -> None:
-    # The standard events of shared/METRICS.md (the metric contract).
+    # The standard events of docs/METRICS.md (the metric contract).
     names = set(default_tracking_plan().events)
     expected = {
         "Order Completed", "Signed Up", "Newsletter Subscribed", "Trial Started", "Post Liked", "Post Shared",

@@ -1,6 +1,6 @@
 """NPS, CSAT and CES from stored responses, through the lake-copy encoder and the metric engine.
 
-Hand-checked numbers (METRICS.md, Feedback) for day D = 2026-03-10, tenant in UTC:
+Hand-checked numbers (docs/METRICS.md, Feedback) for day D = 2026-03-10, tenant in UTC:
 
 | response | channel  | location     | nps | csat | ces | comment  |
 |----------|----------|--------------|-----|------|-----|----------|
