@@ -29,16 +29,21 @@ def tenants() -> None:
 @click.argument("tenant_id")
 @click.option("--name", required=True, help="Display name of the brand.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone of the tenant's days.")
+@click.option(
+    "--currency", default="EUR", show_default=True, help="ISO 4217 code of the tenant's money amounts."
+)
 @aws_option
-def create(tenant_id: str, name: str, timezone: str, use_aws: bool) -> None:
+def create(tenant_id: str, name: str, timezone: str, currency: str, use_aws: bool) -> None:
     """Create a tenant with one write, one read and one admin key."""
     if not is_valid_tenant_id(tenant_id):
         raise click.BadParameter("2-63 lowercase letters, digits or dashes", param_hint="TENANT_ID")
     runtime = connect(use_aws)
     try:
-        config = TenantConfig(timezone=timezone)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--timezone") from None
+        config = TenantConfig(timezone=timezone, currency=currency)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        option = f"--{problem['loc'][0]}" if problem["loc"] else "--timezone"
+        raise click.BadParameter(problem["msg"].removeprefix("Value error, "), param_hint=option) from None
     try:
         runtime.tenants.create_tenant(tenant_id, name, config)
     except TenantExistsError:

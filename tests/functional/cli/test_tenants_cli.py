@@ -25,6 +25,11 @@ def test_create_list_rotate_and_revoke(aws: Runtime) -> None:
     old_write = runtime.tenants.find_key(keys["write"])
     assert old_write is not None
     assert old_write.active
+    config = runtime.tenants.get_tenant("acme").config  # type: ignore[union-attr]
+    assert config.currency == "EUR"  # the default
+    swiss = runner.invoke(cli, ["tenants", "create", "zurich", "--name", "Z", "--currency", "CHF", "--aws"])
+    assert swiss.exit_code == 0, swiss.output
+    assert runtime.tenants.get_tenant("zurich").config.currency == "CHF"  # type: ignore[union-attr]
 
     listed = runner.invoke(cli, ["tenants", "list", "--aws"])
     assert listed.exit_code == 0
@@ -58,6 +63,11 @@ def test_bad_input_is_refused_and_nothing_is_written(aws: Runtime) -> None:
     )
     assert bad_zone.exit_code == 2
     assert "unknown IANA time zone" in bad_zone.output
+    bad_currency = runner.invoke(
+        cli, ["tenants", "create", "acme", "--name", "x", "--currency", "euro", "--aws"]
+    )
+    assert bad_currency.exit_code == 2
+    assert "--currency" in bad_currency.output and "should match pattern" in bad_currency.output
     assert get_runtime().tenants.list_tenants() == []
     runner.invoke(cli, ["tenants", "create", "acme", "--name", "Acme", "--aws"])
     again = runner.invoke(cli, ["tenants", "create", "acme", "--name", "Acme", "--aws"])
