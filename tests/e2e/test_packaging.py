@@ -41,6 +41,23 @@ def test_each_zip_holds_the_shared_package_and_its_app(dev_build: Path, name: st
         assert sum(i.file_size for i in zipped.infolist()) < 250 * 1024 * 1024
 
 
+@pytest.mark.parametrize(
+    ("name", "templates"),
+    [
+        ("insights", ("base.html", "dashboard.html", "comments.html", "login.html", "dashboard.css")),
+        ("feedback", ("page.html", "form.html", "thanks.html", "message.html", "form.css")),
+    ],
+)
+def test_html_functions_ship_jinja2_and_their_templates(
+    dev_build: Path, name: str, templates: tuple[str, ...]
+) -> None:
+    with zipfile.ZipFile(dev_build / name / "deployment.zip") as zipped:
+        names = set(zipped.namelist())
+    assert "jinja2/__init__.py" in names and "markupsafe/__init__.py" in names
+    assert "touchpoint/web/locale.py" in names and "touchpoint/web/templates.py" in names
+    assert {f"chalicelib/templates/{t}" for t in templates} <= names
+
+
 def test_resources_template_is_beside_the_functions(dev_build: Path) -> None:
     assert (dev_build / "resources.yaml").read_text() == (REPO_ROOT / "infra" / "template.yaml").read_text()
 
