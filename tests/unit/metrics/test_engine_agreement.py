@@ -40,34 +40,22 @@ def emitted(tmp_path_factory: pytest.TempPathFactory) -> list[MetricPoint]:
     return points + compute_day(inputs, DAY, TenantConfig())
 
 
-def _by_metric(points: list[MetricPoint], field: str) -> dict[str, set[str]]:
-    found: dict[str, set[str]] = defaultdict(set)
-    for point in points:
-        found[point.metric] |= set(getattr(point, field))
-    return found
-
-
 def test_the_engine_emits_exactly_the_registrys_metrics(emitted: list[MetricPoint]) -> None:
     names = {p.metric for p in emitted}
     assert names - set(REGISTRY) == set(), "the engine emits metrics the registry lacks"
     assert set(REGISTRY) - names == set(), "the registry has metrics the engine never emitted"
 
 
-def test_every_metric_has_exactly_its_declared_breakdowns(emitted: list[MetricPoint]) -> None:
-    dims = _by_metric(emitted, "breakdown")
+@pytest.mark.parametrize(("point_field", "record_field"), [("breakdown", "breakdowns"), ("extra", "extra")])
+def test_every_metric_has_exactly_its_declared_breakdowns_and_extra_fields(
+    emitted: list[MetricPoint], point_field: str, record_field: str
+) -> None:
+    found: dict[str, set[str]] = defaultdict(set)
+    for point in emitted:
+        found[point.metric] |= set(getattr(point, point_field))
     wrong = {
-        name: (sorted(m.breakdowns), sorted(dims[name]))
-        for name, m in REGISTRY.items()
-        if set(m.breakdowns) != dims[name]
+        name: (sorted(getattr(record, record_field)), sorted(found[name]))
+        for name, record in REGISTRY.items()
+        if set(getattr(record, record_field)) != found[name]
     }
-    assert wrong == {}, "declared vs emitted breakdowns"
-
-
-def test_every_metric_has_exactly_its_declared_extra_fields(emitted: list[MetricPoint]) -> None:
-    extras = _by_metric(emitted, "extra")
-    wrong = {
-        name: (sorted(m.extra), sorted(extras[name]))
-        for name, m in REGISTRY.items()
-        if set(m.extra) != extras[name]
-    }
-    assert wrong == {}, "declared vs emitted extra fields"
+    assert wrong == {}, f"declared vs emitted {record_field}"
