@@ -34,7 +34,7 @@ from chalicelib.tenants import tenant_config
 from touchpoint.observability import logger, tracer
 from touchpoint.privacy import contact_salt
 from touchpoint.runtime import Runtime, get_runtime
-from touchpoint.storage.identity import StorageIncompleteError
+from touchpoint.storage.batches import StorageIncompleteError
 from touchpoint.storage.landing import LandingError
 from touchpoint.tracking_plan import default_tracking_plan
 from touchpoint.web.auth import Principal

@@ -31,7 +31,7 @@ from touchpoint.privacy.erasure import PENDING, ErasureService
 from touchpoint.privacy.export import DEFAULT_PAGE_LINES, InvalidCursorError, export_person
 from touchpoint.privacy.subjects import InvalidPersonIdError, check_person_id
 from touchpoint.runtime import Runtime
-from touchpoint.storage.identity import StorageIncompleteError
+from touchpoint.storage.batches import StorageIncompleteError
 from touchpoint.web.auth import Principal
 from touchpoint.web.errors import ApiError, bad_request, not_found
 from touchpoint.web.routing import json_response

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from touchpoint.storage.batches import batch_write
 from touchpoint.storage.dynamo import from_item, to_item
 from touchpoint.storage.transactions import cancelled_indexes
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 _MAX_ATTEMPTS = 20
-_BATCH = 25
 
 
 class PoolChangedError(Exception):
@@ -114,8 +114,7 @@ class CouponRepository:
             }
             for i, code in enumerate(fresh)
         ]
-        for start in range(0, len(items), _BATCH):
-            self._write_batch(items[start : start + _BATCH])
+        batch_write(self._db, self._config, items)
         new_size = size + len(fresh)
         try:
             if meta is None:
@@ -137,15 +136,6 @@ class CouponRepository:
         except self._db.exceptions.ConditionalCheckFailedException:
             raise PoolChangedError(survey_id) from None
         return self.stats(tenant_id, survey_id)
-
-    def _write_batch(self, requests: list[dict[str, Any]]) -> None:
-        pending: dict[str, Any] = {self._config: requests}
-        for _ in range(_MAX_ATTEMPTS):
-            result = self._db.batch_write_item(RequestItems=pending)
-            pending = dict(result.get("UnprocessedItems") or {})
-            if not pending:
-                return
-        raise RuntimeError("DynamoDB kept returning unprocessed items while storing coupon codes")
 
     def guards(self, tenant_id: str, survey_id: str, respondents: list[str]) -> list[Guard]:
         """The existing guards of the respondents (strongly consistent)."""

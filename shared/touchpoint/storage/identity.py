@@ -26,25 +26,18 @@ id may leave the later writer's link (the engine re-derives links from the event
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from touchpoint.storage.batches import batch_get, batch_write
 from touchpoint.storage.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 LINK_SHARDS = 16
-_GET_CHUNK = 100
-_WRITE_CHUNK = 25
-_ATTEMPTS = 6
-
-
-class StorageIncompleteError(RuntimeError):
-    """DynamoDB left keys or items unprocessed after every retry (throttling)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -281,31 +274,7 @@ class IdentityRepository:
         return len(requests)
 
     def _batch_get(self, keys: list[dict[str, str]]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for start in range(0, len(keys), _GET_CHUNK):
-            pending: list[Any] = [to_item(k) for k in keys[start : start + _GET_CHUNK]]
-            for attempt in range(_ATTEMPTS):
-                response = self._db.batch_get_item(
-                    RequestItems={self._table: {"Keys": pending, "ConsistentRead": True}}
-                )
-                items.extend(from_item(i) for i in response.get("Responses", {}).get(self._table, []))
-                unprocessed: dict[str, Any] = dict(response.get("UnprocessedKeys", {}))
-                pending = list(unprocessed.get(self._table, {}).get("Keys", []))
-                if not pending:
-                    break
-                time.sleep(0.02 * 2**attempt)
-            else:
-                raise StorageIncompleteError(f"{len(pending)} keys left unread in {self._table}")
-        return items
+        return [from_item(i) for i in batch_get(self._db, self._table, [to_item(k) for k in keys])]
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        for start in range(0, len(requests), _WRITE_CHUNK):
-            pending: list[Any] = requests[start : start + _WRITE_CHUNK]
-            for attempt in range(_ATTEMPTS):
-                response = self._db.batch_write_item(RequestItems={self._table: pending})
-                pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
-                if not pending:
-                    break
-                time.sleep(0.02 * 2**attempt)
-            else:
-                raise StorageIncompleteError(f"{len(pending)} items left unwritten in {self._table}")
+        batch_write(self._db, self._table, requests)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.models.metrics import MetricPoint
+from touchpoint.storage.batches import BATCH_WRITE_LIMIT, batch_write, chunks
 from touchpoint.storage.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 
     from touchpoint.storage.rollup_state import RollupStateRepository
 
-_BATCH_WRITE_LIMIT = 25
 _MANIFEST_PART_BYTES = 200_000  # DynamoDB items hold 400 KB
-_MAX_ATTEMPTS = 8
 #: Concurrent batch writes and queries (boto3's default connection pool holds 10 connections).
 DEFAULT_WORKERS = 8
 _MAX_BREAKDOWN_KEY = 400  # sort keys may hold 1 KB; longer breakdown keys are hashed
@@ -276,9 +274,7 @@ class MetricsRepository:
 
     def _write_batches(self, requests: Sequence[dict[str, Any]]) -> None:
         """BatchWriteItem in chunks of 25, several at once; raises the first failure."""
-        batches = [
-            list(requests[i : i + _BATCH_WRITE_LIMIT]) for i in range(0, len(requests), _BATCH_WRITE_LIMIT)
-        ]
+        batches = chunks(requests, BATCH_WRITE_LIMIT)
         if len(batches) <= 1:
             for batch in batches:
                 self._write_batch(batch)
@@ -287,15 +283,7 @@ class MetricsRepository:
             list(pool.map(self._write_batch, batches))
 
     def _write_batch(self, batch: list[dict[str, Any]]) -> None:
-        pending: list[Any] = list(batch)
-        for attempt in range(_MAX_ATTEMPTS):
-            if attempt:
-                time.sleep(min(2.0, 0.05 * 2**attempt))
-            response = self._db.batch_write_item(RequestItems={self._table: pending})
-            pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
-            if not pending:
-                return
-        raise RuntimeError(f"{self._table}: {len(pending)} writes still unprocessed after retries")
+        batch_write(self._db, self._table, batch)
 
 
 def _stored_point(item: dict[str, Any]) -> StoredPoint:

@@ -10,13 +10,13 @@ whose comments expired.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.models.surveys import StoredResponse
+from touchpoint.storage.batches import batch_write
 from touchpoint.storage.dynamo import from_item, to_item
 from touchpoint.storage.responses import (
     day_partition,
@@ -29,7 +29,6 @@ from touchpoint.storage.responses import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_WRITE_CHUNK = 25
 _ATTEMPTS = 6
 _DOC = "doc"
 
@@ -103,16 +102,7 @@ class PrivacyRecordRepository:
         """Delete items by key (25 per request, retried while DynamoDB throttles); returns how many."""
         unique = {(k["pk"], k["sk"]): k for k in keys}
         requests = [{"DeleteRequest": {"Key": to_item(k)}} for k in unique.values()]
-        for start in range(0, len(requests), _WRITE_CHUNK):
-            pending: list[Any] = requests[start : start + _WRITE_CHUNK]
-            for attempt in range(_ATTEMPTS):
-                response = self._db.batch_write_item(RequestItems={self._table: pending})
-                pending = list(response.get("UnprocessedItems", {}).get(self._table, []))
-                if not pending:
-                    break
-                time.sleep(0.02 * 2**attempt)
-            else:
-                raise RuntimeError(f"{len(pending)} items left undeleted in {self._table}")
+        batch_write(self._db, self._table, requests)
         return len(requests)
 
     def forget_anonymous_id(

@@ -14,12 +14,12 @@ since `begin_run`; otherwise the day stays `dirty` and the next run picks up the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from touchpoint.storage.batches import batch_get
 from touchpoint.storage.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 DONE = "done"
 DIRTY = "dirty"
 RUNNING = "running"
-_BATCH_GET_LIMIT = 100
-_MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -233,26 +231,9 @@ class RollupStateRepository:
         """The current `run_id` of each of the days that has one (strongly consistent)."""
         wanted = sorted(set(days))
         runs: dict[date, str] = {}
-        for start in range(0, len(wanted), _BATCH_GET_LIMIT):
-            keys = [to_item(self._key(tenant_id, d)) for d in wanted[start : start + _BATCH_GET_LIMIT]]
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": keys,
-                    "ConsistentRead": True,
-                    "ProjectionExpression": "sk, run_id",
-                }
-            }
-            for attempt in range(_MAX_ATTEMPTS):
-                if not request:
-                    break
-                if attempt:
-                    time.sleep(min(2.0, 0.05 * 2**attempt))
-                response = self._db.batch_get_item(RequestItems=request)
-                for raw in response.get("Responses", {}).get(self._table, []):
-                    item = from_item(raw)
-                    if item.get("run_id"):
-                        runs[date.fromisoformat(str(item["sk"])[4:])] = str(item["run_id"])
-                request = dict(response.get("UnprocessedKeys") or {})
-            if request:
-                raise RuntimeError(f"{self._table}: day pointers still unprocessed after retries")
+        keys = [to_item(self._key(tenant_id, d)) for d in wanted]
+        for raw in batch_get(self._db, self._table, keys, projection="sk, run_id"):
+            item = from_item(raw)
+            if item.get("run_id"):
+                runs[date.fromisoformat(str(item["sk"])[4:])] = str(item["run_id"])
         return runs

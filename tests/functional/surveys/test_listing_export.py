@@ -15,6 +15,7 @@ from tests.conftest import TenantKeys, function_client
 from tests.functional.surveys.support import Clock, active_survey, call, lake_keys
 from touchpoint.models.surveys import Comment, Score, StoredResponse
 from touchpoint.runtime import Runtime
+from touchpoint.storage.batches import batch_write
 from touchpoint.storage.dynamo import to_item
 from touchpoint.storage.responses import response_item
 
@@ -176,10 +177,7 @@ def _seed_directly(runtime: Runtime, survey_id: str, count: int) -> None:
             lake_written=True,
         )
         requests_.append({"PutRequest": {"Item": to_item(response_item(response, expires_at=2_000_000_000))}})
-    table = runtime.settings.responses_table
-    db: Any = runtime.clients.dynamodb
-    for offset in range(0, len(requests_), 25):
-        db.batch_write_item(RequestItems={table: requests_[offset : offset + 25]})
+    batch_write(runtime.clients.dynamodb, runtime.settings.responses_table, requests_)
 
 
 @pytest.mark.slow
