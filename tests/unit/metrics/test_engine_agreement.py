@@ -11,6 +11,7 @@ from tests.unit.engine.factories import DAY, Lake, order, response, t
 from tests.unit.engine.test_pipeline import rich_day
 from touchpoint.engine import EngineInputs, compute_day
 from touchpoint.engine.synthetic import generate_day
+from touchpoint.metrics.model import Unit
 from touchpoint.metrics.registry import REGISTRY
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
@@ -59,3 +60,33 @@ def test_every_metric_has_exactly_its_declared_breakdowns_and_extra_fields(
         if set(getattr(record, record_field)) != found[name]
     }
     assert wrong == {}, f"declared vs emitted {record_field}"
+
+
+#: The values each unit allows (None: no bound on that side).
+_BOUNDS: dict[Unit, tuple[float | None, float | None]] = {
+    Unit.COUNT: (0, None),
+    Unit.PEOPLE: (0, None),
+    Unit.FRACTION: (0, 1),
+    Unit.RATIO: (0, None),
+    Unit.GROWTH: (-1, None),
+    Unit.SECONDS: (0, None),
+    Unit.MONEY: (0, None),
+    Unit.POINTS: (0, None),
+    Unit.NPS: (-100, 100),
+    Unit.SCALE_1_5: (1, 5),
+    Unit.SCALE_1_7: (1, 7),
+    Unit.SCORE: (0, 100),
+    Unit.AS_METRIC: (None, None),
+}
+
+
+def test_every_value_lies_within_its_units_range(emitted: list[MetricPoint]) -> None:
+    assert set(_BOUNDS) == set(Unit)
+    outside = []
+    for point in emitted:
+        low, high = _BOUNDS[REGISTRY[point.metric].unit]
+        value = point.value
+        assert value is not None
+        if (low is not None and value < low) or (high is not None and value > high):
+            outside.append(point)
+    assert outside == []
