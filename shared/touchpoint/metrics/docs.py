@@ -100,7 +100,7 @@ def _comments(metric: Metric) -> str:
         return "none"
     if metric.comments is Comments.ANY:
         return "every comment of the responses"
-    return f"comments of responses with a {metric.comments.value.upper()} answer"
+    return f"comments of responses with an answer of kind {metric.comments.value.upper()}"
 
 
 def _window(metric: Metric) -> str:
@@ -144,9 +144,7 @@ def _plan_events(plan: dict[str, Any]) -> str:
         rows.append(f"| {name} | {spec.get('description', '')} | {properties} |")
     return (
         "## Standard events (tracking plan)\n\n"
-        "From `events/tracking-plan.json`, which ingest checks events against.\n\n"
-        + "\n".join(rows)
-        + "\n"
+        "From `events/tracking-plan.json`, which ingest checks events against.\n\n" + "\n".join(rows) + "\n"
     )
 
 

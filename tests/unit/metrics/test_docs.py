@@ -31,7 +31,7 @@ def test_each_section_states_the_records_facts() -> None:
     assert "- breakdowns: `channel`, `location`, `survey`" in nps
     assert "- unit: NPS points in [-100, 100]" in nps
     assert "- over several days: pooled answers" in nps
-    assert "- comments behind it: comments of responses with a NPS answer" in nps
+    assert "- comments behind it: comments of responses with an answer of kind NPS" in nps
     ces = text[text.index("### `ces`") : text.index("### `ticket_volume`")]
     assert "- lower is better: yes" in ces and "mean weighted by `responses`" in ces
 
