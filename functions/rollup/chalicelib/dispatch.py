@@ -7,9 +7,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.events import schedule_time
 from chalicelib.invoker import build_invoker
 from chalicelib.worker import run_tenant_day
+from touchpoint.models.scheduled_events import schedule_time
 from touchpoint.observability import metrics
 from touchpoint.rollup.schedule import dispatch
 from touchpoint.runtime import get_runtime

@@ -1,30 +1,13 @@
-"""Parsing the rollup's invocation events: the hourly schedule and one tenant-day for the worker."""
+"""Parsing the worker's invocation event: one tenant-day (the hourly schedule: `touchpoint.models.scheduled_events`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from touchpoint.models.scheduled_events import BadEventError
 from touchpoint.models.tenants import is_valid_tenant_id
 from touchpoint.rollup.schedule import TenantDay
-
-
-class BadEventError(ValueError):
-    """The invocation event cannot be read (names the field)."""
-
-
-def schedule_time(event: dict[str, Any], now: datetime | None = None) -> datetime:
-    """The `time` of an EventBridge scheduled event (now, for a manual invocation without one)."""
-    raw = event.get("time")
-    if raw is None:
-        return now or datetime.now(UTC)
-    if not isinstance(raw, str):
-        raise BadEventError("time: must be an ISO-8601 string")
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadEventError(f"time: not an ISO-8601 time: {raw!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _text(event: dict[str, Any], name: str, default: str | None = None) -> str:

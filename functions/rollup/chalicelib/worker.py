@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from chalicelib.events import BadEventError, worker_request
+from chalicelib.events import worker_request
+from touchpoint.models.scheduled_events import BadEventError
 from touchpoint.observability import logger, metrics
 from touchpoint.rollup.schedule import TenantDay
 from touchpoint.rollup.service import DayNotOverError, TenantNotFoundError

@@ -13,11 +13,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from touchpoint.models.scheduled_events import BadEventError, schedule_time
 from touchpoint.observability import logger, metrics
 from touchpoint.privacy.erasure import ErasureOutcome, ErasureService, iso
 from touchpoint.privacy.retention import RetentionSweeper, SweepReport
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 
 #: Stop this long before the Lambda's own timeout (at most a tenth of the time left).
 SAFETY_SECONDS = 60.0
-
-
-class BadScheduleEventError(ValueError):
-    """The invocation event cannot be read (names the field)."""
 
 
 @dataclass
@@ -52,22 +49,6 @@ class PrivacyRun:
             "tenants_left": self.tenants_left,
             "failed": self.failed,
         }
-
-
-def event_time(event: Any, now: datetime | None = None) -> datetime:
-    """The `time` of an EventBridge scheduled event (now for a manual invocation without one)."""
-    if not isinstance(event, dict):
-        raise BadScheduleEventError("event: must be a JSON object")
-    raw = event.get("time")
-    if raw is None:
-        return now or datetime.now(UTC)
-    if not isinstance(raw, str):
-        raise BadScheduleEventError("time: must be an ISO-8601 string")
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadScheduleEventError(f"time: not an ISO-8601 time: {raw!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def run_privacy(
@@ -121,8 +102,8 @@ def run_privacy(
 def handle_scheduled(runtime: Runtime, event: Any, context: Any) -> dict[str, Any]:
     """The Lambda handler's logic: `{"time": ...}` in, the run's summary out."""
     try:
-        now = event_time(event)
-    except BadScheduleEventError as error:
+        now = schedule_time(event)
+    except BadEventError as error:
         logger.error("bad privacy schedule event", extra={"error": str(error)})
         return {"error": str(error)}
     remaining = getattr(context, "get_remaining_time_in_millis", None)

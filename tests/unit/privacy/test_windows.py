@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from touchpoint.models.scheduled_events import BadEventError, schedule_time
 from touchpoint.models.tenants import Tenant, TenantConfig
 from touchpoint.privacy.erasure import METRIC_LOOKBACK_DAYS, affected_days, erasure_view
 from touchpoint.privacy.export import InvalidCursorError, decode_cursor, encode_cursor
 from touchpoint.privacy.retention import cutoffs, expired_partitions
-from touchpoint.privacy.scheduled import BadScheduleEventError, event_time
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
 from touchpoint.storage.lake_layout import partition_date
 
@@ -58,13 +58,13 @@ def test_cursors_round_trip_and_stay_inside_the_tenant() -> None:
 
 
 def test_schedule_events() -> None:
-    assert event_time({"time": "2026-11-23T03:30:00Z"}) == datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
+    assert schedule_time({"time": "2026-11-23T03:30:00Z"}) == datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
     fallback = datetime(2026, 1, 1, tzinfo=UTC)
-    assert event_time({}, fallback) == fallback
+    assert schedule_time({}, fallback) == fallback
     bad_events: list[object] = [[], {"time": 1}, {"time": "tomorrow"}]
     for bad in bad_events:
-        with pytest.raises(BadScheduleEventError):
-            event_time(bad)
+        with pytest.raises(BadEventError):
+            schedule_time(bad)
 
 
 def test_the_erasure_view_has_counts_only() -> None:

@@ -10,10 +10,12 @@ import pytest
 from botocore.stub import Stubber
 
 from touchpoint.models.inputs import InputError
+from touchpoint.models.scheduled_events import BadEventError, schedule_time
 from touchpoint.rollup.schedule import TenantDay
 from touchpoint.storage.metrics import StoredPoint
 from touchpoint.web.errors import ApiError
 from touchpoint_cli.apps import function_module
+from touchpoint_cli.paths import REPO_ROOT
 
 events = function_module("rollup", "chalicelib.events")
 invoker = function_module("rollup", "chalicelib.invoker")
@@ -21,13 +23,23 @@ metrics_api = function_module("insights", "chalicelib.metrics_api")
 
 
 def test_schedule_time_reads_the_eventbridge_time() -> None:
-    assert events.schedule_time({"time": "2026-11-23T01:00:00Z"}) == datetime(2026, 11, 23, 1, tzinfo=UTC)
+    scheduled = json.loads((REPO_ROOT / "events" / "rollup" / "scheduled.json").read_text())
+    assert schedule_time(scheduled) == datetime(2026, 11, 23, 1, tzinfo=UTC)
+    assert schedule_time({"time": "2026-11-23T01:00:00Z"}) == datetime(2026, 11, 23, 1, tzinfo=UTC)
+    assert schedule_time({"time": "2026-11-23T01:00:00"}) == datetime(2026, 11, 23, 1, tzinfo=UTC)  # UTC
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    assert events.schedule_time({}, now=now) == now
-    with pytest.raises(events.BadEventError, match="time: not an ISO-8601 time"):
-        events.schedule_time({"time": "yesterday"})
-    with pytest.raises(events.BadEventError, match="time: must be"):
-        events.schedule_time({"time": 5})
+    assert schedule_time({}, now=now) == now
+    with pytest.raises(BadEventError, match="time: not an ISO-8601 time"):
+        schedule_time({"time": "yesterday"})
+    with pytest.raises(BadEventError, match="time: must be"):
+        schedule_time({"time": 5})
+    with pytest.raises(BadEventError, match="time: not an ISO-8601 time"):
+        schedule_time({**scheduled, "time": "soon"})
+    incomplete = {k: v for k, v in scheduled.items() if k != "account"}
+    with pytest.raises(BadEventError, match=r"^account: Field required"):
+        schedule_time(incomplete)
+    with pytest.raises(BadEventError, match=r"^event: must be a JSON object"):
+        schedule_time([scheduled])
 
 
 def test_worker_request_validates_every_field() -> None:
