@@ -12,12 +12,14 @@ from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
 from touchpoint.web.auth import ADMIN, PUBLIC, Principal
 from touchpoint.web.health import register_health
+from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 get_policy()
 
 app = Chalice(app_name="touchpoint-feedback")
+register_observability(app)
 # PNG is a default binary type; posters may be PDF. A client must send a matching Accept header
 # (`image/png`, `application/pdf` or `*/*`), as API Gateway needs it to return the raw bytes.
 app.api.binary_types.append("application/pdf")

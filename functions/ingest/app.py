@@ -6,11 +6,13 @@ from chalicelib.service import ingest
 from touchpoint.settings import get_settings
 from touchpoint.web.auth import WRITE, Principal
 from touchpoint.web.health import register_health
+from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 
 app = Chalice(app_name="touchpoint-ingest")
+register_observability(app)
 # gzip bodies sent as these types reach the function as bytes (API Gateway binary media types);
 # `application/json` bodies with `Content-Encoding: gzip` are decompressed by API Gateway itself,
 # and the handler decompresses whatever still arrives compressed.

@@ -11,11 +11,13 @@ from touchpoint.settings import get_settings
 from touchpoint.web.auth import ADMIN, PUBLIC, READ, Principal
 from touchpoint.web.errors import ApiError
 from touchpoint.web.health import register_health
+from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import json_response, route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 
 app = Chalice(app_name="touchpoint-insights")
+register_observability(app)
 
 register_health(
     app, "insights", tables=["config_table", "metrics_table", "responses_table", "state_table"], bucket=False

@@ -19,11 +19,13 @@ from touchpoint.settings import get_settings
 from touchpoint.surveys.service import SurveyService
 from touchpoint.web.auth import ADMIN, WRITE, Access, Principal
 from touchpoint.web.health import register_health
+from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import json_response, route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 
 app = Chalice(app_name="touchpoint-surveys")
+register_observability(app)
 
 register_health(app, "surveys", tables=["config_table", "responses_table", "state_table"], bucket=True)
 

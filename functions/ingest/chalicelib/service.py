@@ -12,7 +12,6 @@ an event landed twice once, by its messageId).
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +38,7 @@ from touchpoint.storage.landing import LandingError
 from touchpoint.tracking_plan import default_tracking_plan
 from touchpoint.web.auth import Principal
 from touchpoint.web.errors import ApiError, unauthorized
+from touchpoint.web.middleware import request_id
 from touchpoint.web.routing import json_response
 
 STORAGE_ERRORS = (ClientError, BotoCoreError, StorageIncompleteError, LandingError)
@@ -48,12 +48,6 @@ _REPORT_LIMIT = 100
 def storage_failed(what: str) -> ApiError:
     """503: a write or read of storage failed; the client should retry the same request."""
     return ApiError(503, "storage_unavailable", f"could not {what}, please retry")
-
-
-def _request_id(request: Request) -> str:
-    from_gateway = request.context.get("requestId") if isinstance(request.context, dict) else None
-    from_lambda = getattr(request.lambda_context, "aws_request_id", None)
-    return str(from_gateway or from_lambda or uuid.uuid4())
 
 
 def _raw_body(request: Request) -> bytes:
@@ -133,7 +127,7 @@ def ingest(principal: Principal, kind: str, request: Request) -> Response:
     """Handle one request to `/v1/<kind>` for the authenticated tenant."""
     received_at = datetime.now(UTC)
     tenant_id = principal.tenant_id
-    logger.thread_safe_append_keys(request_id=_request_id(request), tenant_id=tenant_id, endpoint=kind)
+    logger.thread_safe_append_keys(request_id=request_id(request), tenant_id=tenant_id, endpoint=kind)
     tracer.put_annotation(key="tenant_id", value=tenant_id)
     metrics = RequestMetrics(tenant_id, kind)
     try:
@@ -192,7 +186,7 @@ def _ingest(
         sent_at=envelope.sent_at,
         context=envelope.context,
     )
-    with tracer.provider.in_subsegment("## prepare events"):
+    with tracer.subsegment("## prepare events"):
         prepared = prepare(envelope.events, info)
     stored = _store(runtime, tenant_id, info, prepared)
 

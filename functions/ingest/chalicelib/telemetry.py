@@ -10,16 +10,13 @@ The tenant id travels as metadata, not as a dimension, to keep metric cardinalit
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from touchpoint.observability import metrics
+from touchpoint.observability import publish_metrics
 
 _BYTES = frozenset({"BytesReceived", "BytesStored"})
-# Powertools keeps metrics in shared state; the local server handles requests in threads.
-_FLUSH_LOCK = threading.Lock()
 
 
 class RequestMetrics:
@@ -36,13 +33,10 @@ class RequestMetrics:
 
     def flush(self) -> None:
         """Publish the counters as one EMF document."""
-        with _FLUSH_LOCK:
-            for name, value in sorted(self.counts.items()):
-                unit = MetricUnit.Bytes if name in _BYTES else MetricUnit.Count
-                metrics.add_metric(name=name, unit=unit, value=value)
-            metrics.add_metadata(key="tenant_id", value=self.tenant_id)
-            metrics.add_metadata(key="endpoint", value=self.kind)
-            metrics.flush_metrics(raise_on_empty_metrics=False)
-            # with POWERTOOLS_METRICS_DISABLED the flush keeps the values; Powertools would then
-            # print them anyway once a metric holds 100 values, and the set would keep growing
-            metrics.clear_metrics()
+        publish_metrics(
+            [
+                (name, MetricUnit.Bytes if name in _BYTES else MetricUnit.Count, value)
+                for name, value in sorted(self.counts.items())
+            ],
+            {"tenant_id": self.tenant_id, "endpoint": self.kind},
+        )
