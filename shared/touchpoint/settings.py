@@ -4,17 +4,21 @@ Every resource name derives from one prefix (default `touchpoint-<stage>`) so th
 CloudFormation template in `infra/`, the functions and the local stack agree on names without
 passing a dozen variables around. A missing or malformed variable stops the function at cold
 start with one message naming the variable.
+
+The variables are read by pydantic-settings: each field names its variable (`validation_alias`);
+`environment_settings` turns a validation error into the one ConfigurationError that names it.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 Stage = Literal["local", "test", "dev", "staging", "prod"]
 STAGES: tuple[str, ...] = get_args(Stage)
@@ -33,20 +37,150 @@ class ConfigurationError(RuntimeError):
         super().__init__(f"configuration error: environment variable {variable} {problem}")
 
 
-class Settings(BaseModel):
+def whole_number(minimum: int, maximum: int) -> BeforeValidator:
+    """A validator of a whole number from `minimum` to `maximum` (an empty value: the default)."""
+
+    def check(raw: Any) -> Any:
+        if isinstance(raw, int):
+            value = raw
+        else:
+            try:
+                value = int(str(raw))
+            except ValueError:
+                raise ValueError(f"must be a whole number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def number(minimum: float, maximum: float, *, whole: bool = False) -> BeforeValidator:
+    """A validator of a number from `minimum` to `maximum` (`whole`: its integer part)."""
+
+    def check(raw: Any) -> Any:
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"must be a number, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum:g} and {maximum:g}, got {str(raw).strip()}")
+        return int(value) if whole else value
+
+    return BeforeValidator(check)
+
+
+def _flag(raw: Any) -> Any:
+    if isinstance(raw, bool):
+        return raw
+    lowered = str(raw).strip().lower()
+    if lowered in _BOOL_TRUE:
+        return True
+    if lowered in _BOOL_FALSE:
+        return False
+    raise ValueError(f"must be true or false, got {raw!r}")
+
+
+def _one_of(choices: tuple[str, ...], default: str | None = None) -> Callable[[Any], Any]:
+    def check(raw: Any) -> Any:
+        value = str(raw).strip().lower() if default is not None else str(raw).strip()
+        if not value:
+            if default is None:
+                raise ValueError("is required but not set")
+            return default
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return check
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+class EnvironmentSettings(BaseSettings):
+    """Settings read from `os.environ` by pydantic-settings, or from a given mapping alone (tests)."""
+
+    model_config = SettingsConfigDict(
+        frozen=True, case_sensitive=True, extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the process environment (no dotenv or secret files)."""
+        return (init_settings,) if _MAPPING_ONLY.get() else (init_settings, env_settings)
+
+
+_MAPPING_ONLY: ContextVar[bool] = ContextVar("settings_mapping_only", default=False)
+E = TypeVar("E", bound=EnvironmentSettings)
+
+
+def environment_settings(model: type[E], env: Mapping[str, str] | None = None) -> E:
+    """Read `model` from `os.environ` (through pydantic-settings), or from `env` alone.
+
+    Empty values count as not set. Raises ConfigurationError naming the first variable that is
+    missing or malformed.
+    """
+    token = _MAPPING_ONLY.set(env is not None)
+    try:
+        values: dict[str, Any] = {k: v for k, v in (env or {}).items() if v != "" and not k.startswith("_")}
+        return model(**values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        info = model.model_fields.get(field)
+        alias = info.validation_alias if info is not None else None
+        variable = alias if isinstance(alias, str) else field
+        if first["type"] == "missing":
+            raise ConfigurationError(variable, "is required but not set") from None
+        problem = first.get("ctx", {}).get("error") if first["type"] == "value_error" else None
+        raise ConfigurationError(variable, str(problem or first["msg"])) from None
+    finally:
+        _MAPPING_ONLY.reset(token)
+
+
+class Settings(EnvironmentSettings):
     """The validated runtime configuration of a function."""
 
-    model_config = ConfigDict(frozen=True)
-
-    stage: Stage
-    resource_prefix: str
-    region: str = "eu-central-1"
-    key_pepper: str = Field(default="", repr=False)
-    max_event_bytes: int = 32 * 1024
-    max_batch_bytes: int = 500 * 1024
-    rate_limit_enabled: bool = True
-    sentiment_engine: SentimentEngineName = "local"
+    stage: Annotated[Stage, BeforeValidator(_one_of(STAGES))] = Field(validation_alias="TOUCHPOINT_STAGE")
+    resource_prefix: str = Field("", validation_alias="TOUCHPOINT_RESOURCE_PREFIX", validate_default=True)
+    region: str = Field("eu-central-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    key_pepper: str = Field("", repr=False, validation_alias="TOUCHPOINT_KEY_PEPPER", validate_default=True)
+    max_event_bytes: Annotated[int, whole_number(1024, 1024 * 1024)] = Field(
+        32 * 1024, validation_alias="TOUCHPOINT_MAX_EVENT_BYTES"
+    )
+    max_batch_bytes: Annotated[int, whole_number(1024, 6 * 1024 * 1024)] = Field(
+        500 * 1024, validation_alias="TOUCHPOINT_MAX_BATCH_BYTES"
+    )
+    rate_limit_enabled: Flag = Field(True, validation_alias="TOUCHPOINT_RATE_LIMIT")
+    sentiment_engine: Annotated[SentimentEngineName, BeforeValidator(_one_of(SENTIMENT_ENGINES, "local"))] = (
+        Field("local", validation_alias="TOUCHPOINT_SENTIMENT_ENGINE")
+    )
     """Where comment sentiment comes from: the local analyser or Amazon Comprehend (docs/SENTIMENT.md)."""
+
+    @field_validator("resource_prefix")
+    @classmethod
+    def _prefix(cls, value: str, info: ValidationInfo) -> str:
+        prefix = value.strip() or (f"touchpoint-{info.data['stage']}" if "stage" in info.data else "")
+        if prefix and not _PREFIX_RE.match(prefix):
+            raise ValueError(
+                f"must be 3-40 lowercase letters, digits or dashes starting with a letter, got {prefix!r}"
+            )
+        return prefix
+
+    @field_validator("key_pepper")
+    @classmethod
+    def _pepper(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("stage") in ("staging", "prod") and len(value) < 16:
+            raise ValueError("must be at least 16 characters on staging and prod")
+        return value
 
     @property
     def config_table(self) -> str:
@@ -94,76 +228,15 @@ class Settings(BaseModel):
         return f"{self.resource_prefix}-alerts"
 
 
-def _require(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name)
-    if value is None or not value.strip():
-        raise ConfigurationError(name, "is required but not set")
-    return value.strip()
-
-
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigurationError(name, f"must be a whole number, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(name, f"must be between {minimum} and {maximum}, got {value}")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    lowered = raw.strip().lower()
-    if lowered in _BOOL_TRUE:
-        return True
-    if lowered in _BOOL_FALSE:
-        return False
-    raise ConfigurationError(name, f"must be true or false, got {raw!r}")
-
-
 def settings_from_env(env: Mapping[str, str]) -> Settings:
     """Build and validate settings from an environment mapping (raises ConfigurationError)."""
-    stage = _require(env, "TOUCHPOINT_STAGE")
-    if stage not in STAGES:
-        raise ConfigurationError("TOUCHPOINT_STAGE", f"must be one of {', '.join(STAGES)}, got {stage!r}")
-    prefix = env.get("TOUCHPOINT_RESOURCE_PREFIX", "").strip() or f"touchpoint-{stage}"
-    if not _PREFIX_RE.match(prefix):
-        raise ConfigurationError(
-            "TOUCHPOINT_RESOURCE_PREFIX",
-            f"must be 3-40 lowercase letters, digits or dashes starting with a letter, got {prefix!r}",
-        )
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1"
-    pepper = env.get("TOUCHPOINT_KEY_PEPPER", "")
-    if stage in ("staging", "prod") and len(pepper) < 16:
-        raise ConfigurationError(
-            "TOUCHPOINT_KEY_PEPPER", "must be at least 16 characters on staging and prod"
-        )
-    engine = env.get("TOUCHPOINT_SENTIMENT_ENGINE", "").strip().lower() or "local"
-    if engine not in SENTIMENT_ENGINES:
-        raise ConfigurationError(
-            "TOUCHPOINT_SENTIMENT_ENGINE", f"must be one of {', '.join(SENTIMENT_ENGINES)}, got {engine!r}"
-        )
-    return Settings(
-        stage=stage,
-        resource_prefix=prefix,
-        region=region,
-        key_pepper=pepper,
-        max_event_bytes=_int(env, "TOUCHPOINT_MAX_EVENT_BYTES", 32 * 1024, 1024, 1024 * 1024),
-        max_batch_bytes=_int(env, "TOUCHPOINT_MAX_BATCH_BYTES", 500 * 1024, 1024, 6 * 1024 * 1024),
-        rate_limit_enabled=_bool(env, "TOUCHPOINT_RATE_LIMIT", True),
-        sentiment_engine=engine,
-    )
+    return environment_settings(Settings, env)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read from `os.environ` once (at cold start)."""
-    return settings_from_env(os.environ)
+    return environment_settings(Settings)
 
 
 def reset_settings_cache() -> None:

@@ -8,65 +8,63 @@
 | `TOUCHPOINT_FEEDBACK_CLIENT_LIMIT` | 20 | submissions per client IP per window (a store's Wi-Fi shares one IP) |
 | `TOUCHPOINT_FEEDBACK_WINDOW_SECONDS` | 600 | length of a rate-limit window |
 | `TOUCHPOINT_PUBLIC_BASE_URL` | (from the request) | base of the QR URLs, e.g. `https://feedback.example.com` |
+
+Read like the function's settings (`touchpoint.settings.environment_settings`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
 
-from touchpoint.settings import ConfigurationError
+from pydantic import AfterValidator, Field
+
+from touchpoint.settings import EnvironmentSettings, environment_settings, number
 
 _URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 
 
-@dataclass(frozen=True)
-class FeedbackPolicy:
+def _base_url(value: str | None) -> str | None:
+    base = (value or "").strip().rstrip("/") or None
+    if base is not None and not _URL_RE.match(base):
+        raise ValueError(f"must be an http(s) URL, got {base!r}")
+    return base
+
+
+class FeedbackPolicy(EnvironmentSettings):
     """Limits of the public form."""
 
-    min_fill_seconds: float = 3.0
-    form_max_age_seconds: int = 7200
-    token_limit: int = 60
-    client_limit: int = 20
-    window_seconds: int = 600
-    public_base_url: str | None = None
-
-
-def _number(env: Mapping[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(name, f"must be a number, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise ConfigurationError(name, f"must be between {minimum:g} and {maximum:g}, got {raw}")
-    return value
+    min_fill_seconds: Annotated[float, number(0, 600)] = Field(
+        3.0, validation_alias="TOUCHPOINT_FEEDBACK_MIN_FILL_SECONDS"
+    )
+    form_max_age_seconds: Annotated[int, number(60, 86400, whole=True)] = Field(
+        7200, validation_alias="TOUCHPOINT_FEEDBACK_FORM_MAX_AGE_SECONDS"
+    )
+    token_limit: Annotated[int, number(1, 1_000_000, whole=True)] = Field(
+        60, validation_alias="TOUCHPOINT_FEEDBACK_TOKEN_LIMIT"
+    )
+    client_limit: Annotated[int, number(1, 1_000_000, whole=True)] = Field(
+        20, validation_alias="TOUCHPOINT_FEEDBACK_CLIENT_LIMIT"
+    )
+    window_seconds: Annotated[int, number(1, 86400, whole=True)] = Field(
+        600, validation_alias="TOUCHPOINT_FEEDBACK_WINDOW_SECONDS"
+    )
+    public_base_url: Annotated[str | None, AfterValidator(_base_url)] = Field(
+        None, validation_alias="TOUCHPOINT_PUBLIC_BASE_URL"
+    )
 
 
 def policy_from_env(env: Mapping[str, str]) -> FeedbackPolicy:
     """Build and validate the policy (raises ConfigurationError naming the bad variable)."""
-    base = env.get("TOUCHPOINT_PUBLIC_BASE_URL", "").strip().rstrip("/") or None
-    if base is not None and not _URL_RE.match(base):
-        raise ConfigurationError("TOUCHPOINT_PUBLIC_BASE_URL", f"must be an http(s) URL, got {base!r}")
-    return FeedbackPolicy(
-        min_fill_seconds=_number(env, "TOUCHPOINT_FEEDBACK_MIN_FILL_SECONDS", 3.0, 0, 600),
-        form_max_age_seconds=int(_number(env, "TOUCHPOINT_FEEDBACK_FORM_MAX_AGE_SECONDS", 7200, 60, 86400)),
-        token_limit=int(_number(env, "TOUCHPOINT_FEEDBACK_TOKEN_LIMIT", 60, 1, 1_000_000)),
-        client_limit=int(_number(env, "TOUCHPOINT_FEEDBACK_CLIENT_LIMIT", 20, 1, 1_000_000)),
-        window_seconds=int(_number(env, "TOUCHPOINT_FEEDBACK_WINDOW_SECONDS", 600, 1, 86400)),
-        public_base_url=base,
-    )
+    return environment_settings(FeedbackPolicy, env)
 
 
 @lru_cache(maxsize=1)
 def get_policy() -> FeedbackPolicy:
     """The policy of this process (read from `os.environ` on first use)."""
-    return policy_from_env(os.environ)
+    return environment_settings(FeedbackPolicy)
 
 
 def reset_policy() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from touchpoint.settings import ConfigurationError, settings_from_env
+from touchpoint.settings import ConfigurationError, get_settings, reset_settings_cache, settings_from_env
 
 
 def test_defaults_derive_every_resource_name_from_the_stage() -> None:
@@ -67,3 +67,31 @@ def test_bad_configuration_names_the_variable(env: dict[str, str], variable: str
     message = str(caught.value)
     assert message.startswith(f"configuration error: environment variable {variable} ")
     assert fragment in message
+
+
+def test_the_process_environment_is_read_through_pydantic_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOUCHPOINT_STAGE", "staging")
+    monkeypatch.setenv("TOUCHPOINT_KEY_PEPPER", "p" * 16)
+    monkeypatch.setenv("TOUCHPOINT_MAX_EVENT_BYTES", "2048")
+    monkeypatch.setenv("TOUCHPOINT_RATE_LIMIT", "off")
+    reset_settings_cache()
+    try:
+        settings = get_settings()
+        assert (settings.stage, settings.resource_prefix) == ("staging", "touchpoint-staging")
+        assert (settings.max_event_bytes, settings.rate_limit_enabled) == (2048, False)
+        monkeypatch.setenv("TOUCHPOINT_MAX_EVENT_BYTES", "12")
+        reset_settings_cache()
+        with pytest.raises(ConfigurationError, match="TOUCHPOINT_MAX_EVENT_BYTES must be between 1024"):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        reset_settings_cache()
+
+
+def test_a_given_environment_is_read_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOUCHPOINT_MAX_EVENT_BYTES", "2048")
+    settings = settings_from_env({"TOUCHPOINT_STAGE": "dev", "_env_file": "/etc/passwd"})
+    assert settings.max_event_bytes == 32 * 1024  # not the process's value
+    assert settings_from_env(
+        {"TOUCHPOINT_STAGE": "dev", "TOUCHPOINT_RESOURCE_PREFIX": ""}
+    ).resource_prefix == ("touchpoint-dev")
