@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/rollup.py [--events 1000000] [--people 50000] [--repeat 2]
 
-1. `touchpoint.engine.synthetic.generate_day` writes one day (about 50,000 people, every event
+1. `touchpoint_testkit.synthetic.generate_day` writes one day (about 50,000 people, every event
    kind of the tracking plan, survey responses, 1 % duplicates) as gzip JSON lines;
 2. the files are put into the moto lake of an in-process moto (the resources of `infra/`) under
    the tenant's `dt=<day>` partitions (every partition of the load window holds what the engine
@@ -10,7 +10,7 @@
 3. timed: `RollupService.run_day` for that day, exactly as the worker Lambda runs it (list the
    366-day window, download concurrently, run the engine, write every point to DynamoDB, write
    the CSV and Parquet exports, flip the day's pointer, remove the previous run);
-4. timed: `touchpoint.engine.reference.reference_metrics`, one plain DuckDB query computing
+4. timed: `touchpoint_testkit.reference.reference_metrics`, one plain DuckDB query computing
    sessions, pages per session, bounce rate, conversion rate, DAU, revenue and NPS on the same
    (local) files;
 5. printed: both times (best of `--repeat`), their ratio, and the peak resident memory of each
@@ -55,13 +55,13 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 import boto3
 from moto import mock_aws
 
-from touchpoint.engine.reference import reference_metrics
-from touchpoint.engine.synthetic import SyntheticDay, generate_day
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime, get_runtime, reset_runtime
 from touchpoint.storage.lake_layout import EVENTS_AREA, RESPONSES_AREA, partition_prefix
 from touchpoint_cli.resources import deploy_stack
+from touchpoint_testkit.reference import reference_metrics
+from touchpoint_testkit.synthetic import SyntheticDay, generate_day
 
 TENANT = "bench"
 REFERENCE_METRICS = (

@@ -14,7 +14,7 @@ calls cost Python time, not network round trips; the projection adds assumed rou
 - bytes per event of the landing records ingest put into the stream: their JSON, gzip (level 6)
   of them in one large stream (as Firehose compresses a 128 MiB buffer), and Parquet (zstd);
 - the rollup (`RollupService.run_day`, the worker's code) on days of `--sizes` events made by
-  `touchpoint.engine.synthetic.generate_day`: seconds and peak RSS, fitted to a line per million
+  `touchpoint_testkit.synthetic.generate_day`: seconds and peak RSS, fitted to a line per million
   events; the same for the compaction (`touchpoint.rollup.compaction.compact_files`: the day's
   gzip JSON lines to one sorted Parquet, one row per messageId), or, where that module does not
   exist, a DuckDB proxy doing the same (the run says which it timed).
@@ -73,7 +73,6 @@ from bench.scale_model import (
     model_scenario,
 )
 from touchpoint.engine.history import ACTIVITY_DAYS, DIGEST_TABLES
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
@@ -82,6 +81,7 @@ from touchpoint.runtime import get_runtime, reset_runtime
 from touchpoint.storage.lake_layout import EVENTS_AREA
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.resources import deploy_stack
+from touchpoint_testkit.synthetic import generate_day
 
 warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
 logging.getLogger("moto").setLevel(logging.ERROR)  # resources moto skips (Glue, Athena): expected

@@ -30,7 +30,9 @@ def test_each_zip_holds_the_shared_package_and_its_app(dev_build: Path, name: st
     assert "touchpoint/__init__.py" in names
     assert "touchpoint/settings.py" in names
     assert "aws_lambda_powertools/__init__.py" in names
-    assert not any(n.startswith("touchpoint_cli/") for n in names)
+    assert not any(n.startswith(("touchpoint_cli/", "touchpoint_testkit/")) for n in names)
+    # test and benchmark support stays out of every Lambda
+    assert not {"touchpoint/engine/synthetic.py", "touchpoint/engine/reference.py"} & names
     template = json.loads((dev_build / name / "sam.json").read_text())
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
     assert functions

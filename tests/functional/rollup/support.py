@@ -1,6 +1,6 @@
 """Test data for the rollup: synthetic days as ingest and the surveys function store them.
 
-`touchpoint.engine.synthetic.generate_day` numbers messageIds, order ids and responseIds from 1
+`touchpoint_testkit.synthetic.generate_day` numbers messageIds, order ids and responseIds from 1
 every day; real SDKs and stores never repeat them, so the ids are made unique per day here.
 """
 
@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.runtime import Runtime
 from touchpoint.storage.identity import IdentityLink
 from touchpoint.storage.lake import encode_jsonl_gz
 from touchpoint.storage.lake_layout import partition_prefix
+from touchpoint_testkit.synthetic import generate_day
 
 CONVERSIONS = frozenset({"Order Completed", "Signed Up", "Newsletter Subscribed", "Trial Started"})
 SYSTEM_EVENTS = frozenset({"Foot Traffic Counted", "Follower Count Reported"})

@@ -15,9 +15,9 @@ from tests.unit.engine.factories import DAY, Lake, identify, page, t, track
 from tests.unit.engine.test_pipeline import rich_day
 from touchpoint.engine import EngineInputs, compute_day_result
 from touchpoint.engine.history import DIGEST_TABLES
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
+from touchpoint_testkit.synthetic import generate_day
 
 
 def _records(files: list[Path]) -> list[dict[str, object]]:

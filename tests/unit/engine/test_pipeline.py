@@ -11,9 +11,9 @@ import pytest
 
 from tests.unit.engine.factories import DAY, Lake, iso, order, page, response, screen, t, track
 from touchpoint.engine import METRIC_NAMES, EngineInputs, compute_day, compute_day_result
-from touchpoint.engine.reference import reference_metrics
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.models.tenants import TenantConfig
+from touchpoint_testkit.reference import reference_metrics
+from touchpoint_testkit.synthetic import generate_day
 
 ENGINE_DIR = Path(__file__).resolve().parents[3] / "shared" / "touchpoint" / "engine"
 RATIOS = {
@@ -253,7 +253,7 @@ def test_duckdb_settings_are_passed_through(tmp_path: Path) -> None:
 def test_touchpoint_imports_duckdb_only_when_the_engine_runs() -> None:
     code = (
         "import sys, touchpoint, touchpoint.models.metrics, touchpoint.models.tenants, touchpoint.engine;"
-        "import touchpoint.engine.synthetic;"
+        "import touchpoint_testkit.synthetic;"
         "assert 'duckdb' not in sys.modules, 'duckdb imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -10,11 +10,11 @@ import pytest
 from tests.unit.engine.factories import DAY, Lake, order, response, t
 from tests.unit.engine.test_pipeline import rich_day
 from touchpoint.engine import EngineInputs, compute_day
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.metrics.model import Unit
 from touchpoint.metrics.registry import REGISTRY
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
+from touchpoint_testkit.synthetic import generate_day
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from typing import Any
 import duckdb
 
 from touchpoint.engine import EngineInputs, compute_day
-from touchpoint.engine.synthetic import generate_day
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.rollup.compaction import COMPACTED_COLUMNS, compact_files, is_settled
+from touchpoint_testkit.synthetic import generate_day
 
 DAY = date(2026, 3, 10)
 
