@@ -1,15 +1,15 @@
 """Touchpoint's metric engine: METRICS.md computed from local event and response files.
 
-Pure: it reads local gzip JSON-lines files with an in-memory DuckDB and returns `MetricPoint`s;
-no AWS access. Entry points: `compute_day`, `compute_person_scores` and `compute_day_result` (both
+Pure: it reads local gzip JSON-lines files with an in-memory DuckDB (or a Spark session, see
+`touchpoint.engine.backend`) and returns `MetricPoint`s; no AWS access. Entry points: `compute_day`, `compute_person_scores` and `compute_day_result` (both
 at once). `touchpoint.engine.synthetic.generate_day` writes realistic test data.
 """
 
+from touchpoint.engine.backend import DuckDBConfig, EngineName
 from touchpoint.engine.catalog import METRIC_NAMES
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.pipeline import (
     DayResult,
-    DuckDBConfig,
     compute_day,
     compute_day_result,
     compute_person_scores,
@@ -20,6 +20,7 @@ __all__ = [
     "DayResult",
     "DuckDBConfig",
     "EngineInputs",
+    "EngineName",
     "compute_day",
     "compute_day_result",
     "compute_person_scores",

@@ -28,11 +28,13 @@ _DIMS = (("channel", "channel"), ("location", "location"))
 _ORDERS = """
 CREATE TABLE orders AS
 SELECT * EXCLUDE (message_id) FROM (
-    SELECT DISTINCT ON (order_key)
-        coalesce(order_id, message_id, 'no-id:' || uuid()::VARCHAR) AS order_key,
-        message_id, person, ts, revenue, channel, location, products
-    FROM plan_ev
-    WHERE event = 'Order Completed' AND ts < $d_end
+    SELECT DISTINCT ON (order_key) order_key, message_id, person, ts, revenue, channel, location, products
+    FROM (
+        SELECT coalesce(order_id, message_id, 'no-id:' || uuid()::VARCHAR) AS order_key,
+            message_id, person, ts, revenue, channel, location, products
+        FROM plan_ev
+        WHERE event = 'Order Completed' AND ts < $d_end
+    )
     ORDER BY order_key, ts, message_id
 )
 """

@@ -25,7 +25,7 @@ from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from touchpoint.engine.backend import SqlBackend
 
 _PARAM_RE = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -48,9 +48,9 @@ class Group:
 
 @dataclass
 class EngineContext:
-    """Connection, day and tenant settings for one run; metric modules read tables through it."""
+    """Backend, day and tenant settings for one run; metric modules read tables through it."""
 
-    con: DuckDBPyConnection
+    backend: SqlBackend
     window: DayWindow
     config: TenantConfig
     tracked_events: frozenset[str] = frozenset()
@@ -88,13 +88,15 @@ class EngineContext:
 
     def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         """Run `sql` with the named parameters it mentions (`$name`) and fetch all rows."""
-        available = {**self.base_params(), **params}
-        used = {name: available[name] for name in set(_PARAM_RE.findall(sql)) if name in available}
-        return self.con.execute(sql, used).fetchall()
+        return self.backend.fetch(sql, self._bound(sql, params))
 
     def execute(self, sql: str, **params: Any) -> None:
         """Run a statement (CREATE ...) with the named parameters it mentions."""
-        self.rows(sql, **params)
+        self.backend.execute(sql, self._bound(sql, params))
+
+    def _bound(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        available = {**self.base_params(), **params}
+        return {name: available[name] for name in set(_PARAM_RE.findall(sql)) if name in available}
 
     def scalar(self, sql: str, **params: Any) -> Any:
         """The first column of the first row (None when there is no row)."""

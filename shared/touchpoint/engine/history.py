@@ -36,7 +36,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from touchpoint.engine.context import EngineContext
-from touchpoint.sql_text import sql_path
 
 #: Parquet tables of a day's digest and their columns.
 DIGEST_TABLES: dict[str, str] = {
@@ -113,7 +112,10 @@ def _day_of(alias: str, column: str, single_day: bool) -> dict[str, str]:
     """SQL pieces giving the tenant-local day of `<alias>.<column>` (see `_DAYS_FROM_RAW`)."""
     if single_day:
         return {"day": "$d_day", "join": ""}
-    return {"day": "c.day", "join": f"ASOF JOIN calendar AS c ON {alias}.{column} >= c.start_ts"}
+    return {
+        "day": "c.day",
+        "join": f"JOIN calendar AS c ON {alias}.{column} >= c.start_ts AND {alias}.{column} < c.end_ts",
+    }
 
 
 def _digest_files(inputs: Mapping[date, Path], table: str, first: date | None = None) -> list[str]:
@@ -129,21 +131,19 @@ def _load_digest(ctx: EngineContext, table: str, files: list[str]) -> None:
 
     Columns an older digest lacks are added as NULL.
     """
-    ctx.con.execute(f"CREATE TABLE d_{table} ({DIGEST_TABLES[table]})")
+    ctx.backend.execute(f"CREATE TABLE d_{table} ({DIGEST_TABLES[table]})", {})
     if files:
-        ctx.con.execute(
-            f"INSERT INTO d_{table} BY NAME SELECT * FROM read_parquet($files, union_by_name = true)",  # noqa: S608
-            {"files": files},
-        )
+        source, params = ctx.backend.parquet_source(files)
+        ctx.backend.execute(f"INSERT INTO d_{table} BY NAME SELECT * FROM {source}", params)  # noqa: S608
 
 
 def _calendar(ctx: EngineContext) -> None:
     window = ctx.window
     offsets = range(-_CALENDAR_BACK, _CALENDAR_FORWARD + 1)
-    ctx.execute(
-        "CREATE TABLE calendar AS SELECT unnest($days::DATE[]) AS day, unnest($starts::TIMESTAMP[]) AS start_ts",
-        days=[window.day + timedelta(days=o) for o in offsets],
-        starts=[window.start(o) for o in offsets],
+    ctx.backend.rows_table(
+        "calendar",
+        (("day", "DATE"), ("start_ts", "TIMESTAMP"), ("end_ts", "TIMESTAMP")),
+        [(window.day + timedelta(days=o), window.start(o), window.end(o)) for o in offsets],
     )
 
 
@@ -265,6 +265,6 @@ def write_digest(ctx: EngineContext, folder: Path, day: date | None = None) -> l
         path = folder / f"{table}.parquet"
         for name, literal in literals.items():
             query = query.replace(name, literal)
-        ctx.con.execute(f"COPY ({query}) TO {sql_path(path)} (FORMAT parquet, COMPRESSION zstd)")
+        ctx.backend.copy_to(query, path, "parquet")
         written.append(path)
     return written

@@ -86,19 +86,19 @@ WHERE nullif(trim(c.text), '') IS NOT NULL
 
 def build_identity(ctx: EngineContext, identity_links: list[tuple[str, str]]) -> None:
     """Create `links`, `idmap`, `evp`, `resp`, `answers` and `comments` (see module doc)."""
-    ctx.con.execute(
+    ctx.backend.rows_table(
+        "link_pairs",
+        (("f", "VARCHAR"), ("t", "VARCHAR"), ("o", "BIGINT")),
+        [(str(pair[0]), str(pair[1]), order) for order, pair in enumerate(identity_links)],
+    )
+    ctx.execute(
         """CREATE TABLE link_in AS
         SELECT nullif(trim(f), '') AS from_id, nullif(trim(t), '') AS to_id, 0 AS prio, o AS ord,
-            NULL::TIMESTAMP AS first_ts
-        FROM (SELECT unnest($f::VARCHAR[]) AS f, unnest($t::VARCHAR[]) AS t, unnest($o::BIGINT[]) AS o)""",
-        {
-            "f": [str(pair[0]) for pair in identity_links],
-            "t": [str(pair[1]) for pair in identity_links],
-            "o": list(range(len(identity_links))),
-        },
+            CAST(NULL AS TIMESTAMP) AS first_ts
+        FROM link_pairs"""
     )
     for statement in (_LINKS, _IDMAP, _EVP, _RESP, _ANSWERS, _COMMENTS):
-        ctx.con.execute(statement)
+        ctx.execute(statement)
 
 
 def build_plan_events(ctx: EngineContext) -> None:

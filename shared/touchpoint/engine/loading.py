@@ -50,15 +50,15 @@ Counted, `points` of the loyalty events, ...).
 
 from __future__ import annotations
 
-import json
+import functools
+from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from touchpoint.models.limits import MAX_COUNT, MAX_MONEY, MAX_RATING, MIN_COUNT, MIN_RATING
 
 if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
+    from touchpoint.engine.backend import SqlBackend
 
 _CONTEXT_TYPE = (
     "STRUCT(channel VARCHAR, location_id VARCHAR, campaign STRUCT(source VARCHAR), "
@@ -104,13 +104,15 @@ RESPONSE_COLUMNS: dict[str, str] = {
     "comments": "STRUCT(questionId VARCHAR, text VARCHAR, sentiment VARCHAR)[]",
 }
 
-_READ = "read_json($files, format = 'newline_delimited', compression = 'gzip', columns = $columns, ignore_errors = true)"
-#: The events of compacted files, as the JSON lines they were (`record`), read with the same spec.
-_READ_COMPACTED = "(SELECT unnest(from_json(record, $structure)) FROM read_parquet($compacted))"
 
+def _utc(expr: str, dialect: str) -> str:
+    """SQL turning an ISO-8601 string into a naive UTC TIMESTAMP (NULL when unparseable).
 
-def _utc(expr: str) -> str:
-    """SQL turning an ISO-8601 string into a naive UTC TIMESTAMP (NULL when unparseable)."""
+    Both engines run in UTC (DuckDB's TimeZone, Spark's session time zone), so Spark's cast of
+    an ISO string with an offset gives the same instant as DuckDB's TIMESTAMPTZ.
+    """
+    if dialect == "spark":
+        return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
     return f"make_timestamp(epoch_us(TRY_CAST({expr} AS TIMESTAMPTZ)))"
 
 
@@ -124,29 +126,37 @@ def _ident(expr: str) -> str:
     return f"nullif(trim({expr}), '')"
 
 
-def _number(expr: str, low: float, high: float, *, whole: bool = False) -> str:
+def _number(expr: str, low: float, high: float, dialect: str, *, whole: bool = False) -> str:
     """SQL: the JSON value `expr` as a DOUBLE when it is a number in [low, high], else NULL.
 
     A JSON number or a string that reads as one (`"12.50"`, as ingest accepts it: see
     `touchpoint.models.event_numbers`) counts; another string, a boolean, an object, NaN, infinity
     (or a literal too large for a double) gives NULL; with `whole`, so does a number with a fraction.
+    DuckDB reads the value as JSON and asks its type; Spark's JSON reader hands a number or a
+    string as its text, a boolean as `true`/`false` and an object as its JSON, which the cast
+    to DOUBLE rejects (NaN and infinity fail the range test there: NaN sorts above every number).
     """
-    value = (
-        f"TRY_CAST(CASE WHEN json_type({expr}) = 'VARCHAR' THEN trim({expr} ->> '$') "
-        f"WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN {expr}::VARCHAR END AS DOUBLE)"
-    )
+    if dialect == "spark":
+        value = f"TRY_CAST(trim({expr}) AS DOUBLE)"
+        range_sql = f"{value} BETWEEN {low!r} AND {high!r}"
+    else:
+        value = (
+            f"TRY_CAST(CASE WHEN json_type({expr}) = 'VARCHAR' THEN trim({expr} ->> '$') "
+            f"WHEN json_type({expr}) IN ('UBIGINT', 'BIGINT', 'DOUBLE') THEN {expr}::VARCHAR END AS DOUBLE)"
+        )
+        range_sql = f"isfinite({value}) AND {value} BETWEEN {low!r} AND {high!r}"
     whole_sql = f" AND {value} = floor({value})" if whole else ""
-    return f"CASE WHEN isfinite({value}) AND {value} BETWEEN {low!r} AND {high!r}{whole_sql} THEN {value} END"
+    return f"CASE WHEN {range_sql}{whole_sql} THEN {value} END"
 
 
-def _money(expr: str) -> str:
+def _money(expr: str, dialect: str) -> str:
     """SQL: a money amount (`limits.MAX_MONEY`), NULL when unusable."""
-    return _number(expr, -MAX_MONEY, MAX_MONEY)
+    return _number(expr, -MAX_MONEY, MAX_MONEY, dialect)
 
 
-def _count(expr: str) -> str:
+def _count(expr: str, dialect: str) -> str:
     """SQL: a count or points (`limits.MIN_COUNT..MAX_COUNT`, whole), NULL when unusable."""
-    return _number(expr, float(MIN_COUNT), float(MAX_COUNT), whole=True)
+    return _number(expr, float(MIN_COUNT), float(MAX_COUNT), dialect, whole=True)
 
 
 def _bad(expr: str, usable: str) -> str:
@@ -154,99 +164,126 @@ def _bad(expr: str, usable: str) -> str:
     return f"CASE WHEN {expr} IS NOT NULL AND {usable} IS NULL THEN 1 ELSE 0 END"
 
 
-def _is_date(expr: str) -> str:
+def _is_date(expr: str, dialect: str) -> str:
+    if dialect == "spark":
+        return f"regexp_matches({expr}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$')"
     return f"regexp_full_match({expr}, '\\d{{4}}-\\d{{2}}-\\d{{2}}')"
 
 
-_PRICE = _money("p.price")
-_QUANTITY = _count("p.quantity")
-_LINE_OK = f"(p.price IS NULL OR {_PRICE} IS NOT NULL) AND (p.quantity IS NULL OR {_QUANTITY} IS NOT NULL)"
-_PRODUCTS = (
-    f"list_transform(list_filter(properties.products, lambda p: {_LINE_OK}), lambda p: {{"
-    "'product_id': p.product_id, 'sku': p.sku, 'name': p.name, "
-    f"'price': {_PRICE}, 'quantity': {_QUANTITY}}})"
-)
-_LOYALTY = "('Loyalty Program Joined', 'Loyalty Points Earned', 'Loyalty Reward Redeemed')"
-# Per event: how many of the numbers the metrics read were present but unusable (`skipped`).
-_SKIPPED = " + ".join(
-    [
-        f"CASE WHEN event = 'Order Completed' THEN {_bad('properties.revenue', _money('properties.revenue'))}"
-        f" + {_bad('properties.total', _money('properties.total'))}"
-        f" + coalesce(len(list_filter(properties.products, lambda p: NOT ({_LINE_OK}))), 0) ELSE 0 END",
-        f"CASE WHEN event = 'Foot Traffic Counted' THEN {_bad('properties.count', _count('properties.count'))} "
-        "ELSE 0 END",
-        f"CASE WHEN event IN {_LOYALTY} THEN {_bad('properties.points', _count('properties.points'))} ELSE 0 END",
-        f"CASE WHEN event = 'Review Posted' THEN "
-        f"{_bad('properties.rating', _number('properties.rating', MIN_RATING, MAX_RATING))} ELSE 0 END",
-        f"CASE WHEN event = 'Follower Count Reported' THEN "
-        f"{_bad('properties.followers', _count('properties.followers'))} ELSE 0 END",
-        f"CASE WHEN event IN ('Event Registered', 'Event Attended') AND {_text('properties.event_date')} "
-        f"IS NOT NULL AND TRY_CAST(CASE WHEN {_is_date('properties.event_date')} THEN properties.event_date END "
-        "AS DATE) IS NULL THEN 1 ELSE 0 END",
-    ]
-)
+@functools.cache
+def _statements(dialect: str) -> tuple[str, str]:
+    """The event and the response SELECTs in `dialect`'s primitives (`{source}`: the lines read)."""
+    price = _money("p.price", dialect)
+    quantity = _count("p.quantity", dialect)
+    line_ok = f"(p.price IS NULL OR {price} IS NOT NULL) AND (p.quantity IS NULL OR {quantity} IS NOT NULL)"
+    products = (
+        f"list_transform(list_filter(properties.products, lambda p: {line_ok}), lambda p: {{"
+        "'product_id': p.product_id, 'sku': p.sku, 'name': p.name, "
+        f"'price': {price}, 'quantity': {quantity}}})"
+    )
+    loyalty = "('Loyalty Program Joined', 'Loyalty Points Earned', 'Loyalty Reward Redeemed')"
+    # Per event: how many of the numbers the metrics read were present but unusable (`skipped`).
+    skipped = " + ".join(
+        [
+            f"CASE WHEN event = 'Order Completed' THEN {_bad('properties.revenue', _money('properties.revenue', dialect))}"
+            f" + {_bad('properties.total', _money('properties.total', dialect))}"
+            f" + coalesce(array_length(list_filter(properties.products, lambda p: NOT ({line_ok}))), 0) ELSE 0 END",
+            f"CASE WHEN event = 'Foot Traffic Counted' THEN {_bad('properties.count', _count('properties.count', dialect))} "
+            "ELSE 0 END",
+            f"CASE WHEN event IN {loyalty} THEN {_bad('properties.points', _count('properties.points', dialect))} ELSE 0 END",
+            f"CASE WHEN event = 'Review Posted' THEN "
+            f"{_bad('properties.rating', _number('properties.rating', MIN_RATING, MAX_RATING, dialect))} ELSE 0 END",
+            f"CASE WHEN event = 'Follower Count Reported' THEN "
+            f"{_bad('properties.followers', _count('properties.followers', dialect))} ELSE 0 END",
+            f"CASE WHEN event IN ('Event Registered', 'Event Attended') AND {_text('properties.event_date')} "
+            f"IS NOT NULL AND TRY_CAST(CASE WHEN {_is_date('properties.event_date', dialect)} THEN properties.event_date END "
+            "AS DATE) IS NULL THEN 1 ELSE 0 END",
+        ]
+    )
 
+    event_select = f"""
+    SELECT
+        message_id, type, event, user_id, anon_id, previous_id, ts, rcv,
+        lower(coalesce({_text("context.channel")}, {_text("properties.channel")},
+            CASE type WHEN 'page' THEN 'web' WHEN 'screen' THEN 'mobile' ELSE 'unknown' END)) AS channel,
+        lower(coalesce({_text("context.os.name")}, {_text("context.device.type")},
+            CASE WHEN type = 'page' THEN 'web' ELSE 'unknown' END)) AS platform,
+        coalesce({_text("properties.location_id")}, {_text("context.location_id")}) AS location,
+        lower({_text("context.campaign.source")}) AS campaign_source,
+        {_text("context.page.referrer")} AS referrer,
+        {_text("context.page.url")} AS page_url,
+        lower({_text("properties.platform")}) AS prop_platform,
+        lower({_text("properties.channel")}) AS prop_channel,
+        {_text("properties.kind")} AS kind,
+        {_text("properties.order_id")} AS order_id,
+        CASE WHEN event = 'Order Completed' THEN {products} END AS products,
+        CASE WHEN event = 'Order Completed' THEN coalesce(
+            {_money("properties.revenue", dialect)}, {_money("properties.total", dialect)},
+            list_sum(list_transform({products}, lambda p: p.price * coalesce(p.quantity, 1.0))),
+            0.0) END AS revenue,
+        CASE WHEN event = 'Foot Traffic Counted' THEN {_count("properties.count", dialect)} END AS counted,
+        {_utc("properties.period_start", dialect)} AS period_start,
+        {_utc("properties.period_end", dialect)} AS period_end,
+        {_ident("properties.sensor_id")} AS sensor_id,
+        CASE WHEN event IN {loyalty} THEN {_count("properties.points", dialect)} END AS points,
+        {_text("properties.event_id")} AS event_id,
+        TRY_CAST(CASE WHEN {_is_date("properties.event_date", dialect)} THEN properties.event_date END AS DATE) AS event_date,
+        CASE WHEN event = 'Review Posted' THEN {_number("properties.rating", MIN_RATING, MAX_RATING, dialect)} END AS rating,
+        CASE WHEN event = 'Follower Count Reported' THEN {_count("properties.followers", dialect)} END AS followers,
+        {_text("properties.product_id")} AS product_id,
+        {_ident("properties.code")} AS code,
+        {skipped} AS skipped
+    FROM (
+        SELECT *,
+            CASE
+                WHEN ts0 IS NULL THEN rcv
+                WHEN rcv IS NULL THEN ts0
+                WHEN ts0 > rcv + INTERVAL 1 DAY OR ts0 < rcv - INTERVAL 365 DAY THEN rcv
+                ELSE ts0
+            END AS ts
+        FROM (
+            SELECT
+                {_ident("messageId")} AS message_id,
+                lower(trim(type)) AS type,
+                {_text("event")} AS event,
+                {_ident("userId")} AS user_id,
+                {_ident("anonymousId")} AS anon_id,
+                {_ident("previousId")} AS previous_id,
+                {_utc("timestamp", dialect)} AS ts0,
+                {_utc("receivedAt", dialect)} AS rcv,
+                context,
+                properties
+            FROM {{source}}
+            WHERE type IS NOT NULL
+        )
+    )
+    WHERE ts IS NOT NULL AND ts < $horizon_end
+        AND (ts >= $horizon_start OR event = 'Order Completed' OR type = 'alias'
+             OR (user_id IS NOT NULL AND anon_id IS NOT NULL))
+    """  # noqa: S608 - composed from constants; every value is a bound parameter
 
-_EVENT_SELECT = f"""
-SELECT
-    message_id, type, event, user_id, anon_id, previous_id, ts, rcv,
-    lower(coalesce({_text("context.channel")}, {_text("properties.channel")},
-        CASE type WHEN 'page' THEN 'web' WHEN 'screen' THEN 'mobile' ELSE 'unknown' END)) AS channel,
-    lower(coalesce({_text("context.os.name")}, {_text("context.device.type")},
-        CASE WHEN type = 'page' THEN 'web' ELSE 'unknown' END)) AS platform,
-    coalesce({_text("properties.location_id")}, {_text("context.location_id")}) AS location,
-    lower({_text("context.campaign.source")}) AS campaign_source,
-    {_text("context.page.referrer")} AS referrer,
-    {_text("context.page.url")} AS page_url,
-    lower({_text("properties.platform")}) AS prop_platform,
-    lower({_text("properties.channel")}) AS prop_channel,
-    {_text("properties.kind")} AS kind,
-    {_text("properties.order_id")} AS order_id,
-    CASE WHEN event = 'Order Completed' THEN {_PRODUCTS} END AS products,
-    CASE WHEN event = 'Order Completed' THEN coalesce(
-        {_money("properties.revenue")}, {_money("properties.total")},
-        list_sum(list_transform({_PRODUCTS}, lambda p: p.price * coalesce(p.quantity, 1.0))),
-        0.0) END AS revenue,
-    CASE WHEN event = 'Foot Traffic Counted' THEN {_count("properties.count")} END AS counted,
-    {_utc("properties.period_start")} AS period_start,
-    {_utc("properties.period_end")} AS period_end,
-    {_ident("properties.sensor_id")} AS sensor_id,
-    CASE WHEN event IN {_LOYALTY} THEN {_count("properties.points")} END AS points,
-    {_text("properties.event_id")} AS event_id,
-    TRY_CAST(CASE WHEN {_is_date("properties.event_date")} THEN properties.event_date END AS DATE) AS event_date,
-    CASE WHEN event = 'Review Posted' THEN {_number("properties.rating", MIN_RATING, MAX_RATING)} END AS rating,
-    CASE WHEN event = 'Follower Count Reported' THEN {_count("properties.followers")} END AS followers,
-    {_text("properties.product_id")} AS product_id,
-    {_ident("properties.code")} AS code,
-    {_SKIPPED} AS skipped
-FROM (
-    SELECT *,
-        CASE
-            WHEN ts0 IS NULL THEN rcv
-            WHEN rcv IS NULL THEN ts0
-            WHEN ts0 > rcv + INTERVAL 1 DAY OR ts0 < rcv - INTERVAL 365 DAY THEN rcv
-            ELSE ts0
-        END AS ts
+    response_select = f"""
+    SELECT response_id, survey, ts, complete, channel, location, user_id, anon_id, scores, comments
     FROM (
         SELECT
-            {_ident("messageId")} AS message_id,
-            lower(trim(type)) AS type,
-            {_text("event")} AS event,
+            {_ident("responseId")} AS response_id,
+            {_text("surveyId")} AS survey,
+            {_utc("submittedAt", dialect)} AS ts,
+            coalesce(complete, false) AS complete,
+            lower({_text("channel")}) AS channel,
+            {_text("locationId")} AS location,
             {_ident("userId")} AS user_id,
             {_ident("anonymousId")} AS anon_id,
-            {_ident("previousId")} AS previous_id,
-            {_utc("timestamp")} AS ts0,
-            {_utc("receivedAt")} AS rcv,
-            context,
-            properties
+            scores,
+            comments
         FROM {{source}}
-        WHERE type IS NOT NULL
     )
-)
-WHERE ts IS NOT NULL AND ts < $horizon_end
-    AND (ts >= $horizon_start OR event = 'Order Completed' OR type = 'alias'
-         OR (user_id IS NOT NULL AND anon_id IS NOT NULL))
-"""  # noqa: S608 - composed from constants; every value is a bound parameter
+    WHERE ts IS NOT NULL AND ts < $responses_end
+    QUALIFY response_id IS NULL
+        OR row_number() OVER (PARTITION BY response_id ORDER BY ts DESC, complete DESC) = 1
+    """  # noqa: S608 - composed from constants; every value is a bound parameter
+    return event_select, response_select
+
 
 _EMPTY_EVENTS = f"""
 CREATE TABLE ev (
@@ -261,27 +298,6 @@ CREATE TABLE ev (
 )
 """
 
-_RESPONSE_SELECT = f"""
-SELECT response_id, survey, ts, complete, channel, location, user_id, anon_id, scores, comments
-FROM (
-    SELECT
-        {_ident("responseId")} AS response_id,
-        {_text("surveyId")} AS survey,
-        {_utc("submittedAt")} AS ts,
-        coalesce(complete, false) AS complete,
-        lower({_text("channel")}) AS channel,
-        {_text("locationId")} AS location,
-        {_ident("userId")} AS user_id,
-        {_ident("anonymousId")} AS anon_id,
-        scores,
-        comments
-    FROM {_READ}
-)
-WHERE ts IS NOT NULL AND ts < $responses_end
-QUALIFY response_id IS NULL
-    OR row_number() OVER (PARTITION BY response_id ORDER BY ts DESC, complete DESC) = 1
-"""  # noqa: S608 - composed from constants; every value is a bound parameter
-
 _EMPTY_RESPONSES = """
 CREATE TABLE resp_raw (
     response_id VARCHAR, survey VARCHAR, ts TIMESTAMP, complete BOOLEAN, channel VARCHAR,
@@ -292,77 +308,64 @@ CREATE TABLE resp_raw (
 """
 
 
-def _paths(files: list[Path]) -> list[str]:
-    return [str(path) for path in files]
+#: Which row of one messageId stays when it was stored more than once: the earliest received,
+#: then the earliest time, then by content, so the choice never depends on the order an engine
+#: read the files (rows without a messageId all stay).
+DUPLICATE_ORDER = (
+    "rcv ASC NULLS LAST, ts ASC NULLS LAST, "
+    + ", ".join(
+        f"{column} ASC NULLS FIRST"
+        for column in (
+            "type", "event", "user_id", "anon_id", "previous_id", "channel", "platform", "location",
+            "revenue", "counted", "sensor_id", "points", "event_id", "event_date", "rating", "followers",
+            "product_id", "code", "kind", "order_id", "prop_platform", "prop_channel", "campaign_source",
+            "referrer", "page_url", "period_start", "period_end",
+        )
+    )
+)  # fmt: skip
 
 
 def load_events(
-    con: DuckDBPyConnection, files: list[Path], horizon_start: datetime, horizon_end: datetime
+    backend: SqlBackend, files: Sequence[str], horizon_start: datetime, horizon_end: datetime
 ) -> None:
     """Create table `ev`: distinct, cleaned events in `[horizon_start, horizon_end)` (see module doc).
 
-    Rows older than `horizon_start` are kept only when they can link identities or are orders;
-    `prune_old_events` drops the linking ones once the identity links are known.
+    `files` are gzip JSON-lines and compacted `.parquet` files (local paths, or URIs the backend
+    reads). Rows older than `horizon_start` are kept only when they can link identities or are
+    orders; `prune_old_events` drops the linking ones once the identity links are known.
     """
     if not files:
-        con.execute(_EMPTY_EVENTS)
+        backend.execute(_EMPTY_EVENTS, {})
         return
-    lines = [path for path in files if path.suffix != ".parquet"]
-    compacted = [path for path in files if path.suffix == ".parquet"]
-    params: dict[str, Any] = {"horizon_start": horizon_start, "horizon_end": horizon_end}
-    sources: list[str] = []
-    if lines:
-        sources.append(f"SELECT * FROM {_READ}")  # noqa: S608 - constants; values are bound parameters
-        params.update(files=_paths(lines), columns=EVENT_COLUMNS)
-    if compacted:
-        sources.append(f"SELECT * FROM {_READ_COMPACTED}")  # noqa: S608 - constants
-        params.update(compacted=_paths(compacted), structure=json.dumps(EVENT_COLUMNS))
-    source = "(" + " UNION ALL BY NAME ".join(sources) + ")"
-    con.execute(f"CREATE TABLE ev AS {_EVENT_SELECT.replace('{source}', source)}", params)
-    # Same messageId in several files: keep one row, the earliest received (then earliest time,
-    # then by content, so the choice never depends on the order DuckDB read the files). Only the
-    # few duplicated ids are sorted; rows without a messageId stay.
-    con.execute(
-        """DELETE FROM ev WHERE rowid IN (
-            SELECT rid FROM (
-                SELECT rowid AS rid,
-                    row_number() OVER (
-                        PARTITION BY message_id
-                        ORDER BY rcv NULLS LAST, ts,
-                            hash(type, event, user_id, anon_id, previous_id, channel, platform, location,
-                                revenue, counted, sensor_id, points, event_id, event_date, rating, followers, product_id,
-                                code, kind),
-                            rowid
-                    ) AS rn
-                FROM ev
-                WHERE message_id IN (
-                    SELECT message_id FROM ev WHERE message_id IS NOT NULL GROUP BY message_id HAVING count(*) > 1
-                )
-            ) WHERE rn > 1
-        )"""
-    )
+    lines = [name for name in files if not name.endswith(".parquet")]
+    compacted = [name for name in files if name.endswith(".parquet")]
+    source, params = backend.json_source(lines, compacted, EVENT_COLUMNS)
+    event_select, _ = _statements(backend.name)
+    params.update(horizon_start=horizon_start, horizon_end=horizon_end)
+    backend.execute(f"CREATE TABLE ev AS {event_select.replace('{source}', source)}", params)
+    backend.keep_first("ev", "message_id", DUPLICATE_ORDER)
 
 
-def prune_old_events(con: DuckDBPyConnection, horizon_start: datetime) -> None:
+def prune_old_events(backend: SqlBackend, horizon_start: datetime) -> None:
     """Drop rows older than the activity horizon that only served identity linking."""
-    con.execute(
+    backend.execute(
         "DELETE FROM ev WHERE ts < $horizon_start AND event IS DISTINCT FROM 'Order Completed'",
         {"horizon_start": horizon_start},
     )
 
 
-def load_responses(con: DuckDBPyConnection, files: list[Path], responses_end: datetime) -> None:
+def load_responses(backend: SqlBackend, files: Sequence[str], responses_end: datetime) -> None:
     """Create table `resp_raw`: the latest version of each response submitted before `responses_end`."""
     if not files:
-        con.execute(_EMPTY_RESPONSES)
+        backend.execute(_EMPTY_RESPONSES, {})
         return
-    con.execute(
-        f"CREATE TABLE resp_raw AS {_RESPONSE_SELECT}",
-        {"files": _paths(files), "columns": RESPONSE_COLUMNS, "responses_end": responses_end},
-    )
+    source, params = backend.json_source(list(files), [], RESPONSE_COLUMNS)
+    _, response_select = _statements(backend.name)
+    params["responses_end"] = responses_end
+    backend.execute(f"CREATE TABLE resp_raw AS {response_select.replace('{source}', source)}", params)
 
 
-def skipped_values(con: DuckDBPyConnection) -> int:
+def skipped_values(backend: SqlBackend) -> int:
     """How many numbers of the loaded events were unusable and skipped (see module doc)."""
-    row = con.execute("SELECT coalesce(sum(skipped), 0) FROM ev").fetchone()
-    return int(row[0]) if row else 0
+    rows = backend.fetch("SELECT coalesce(sum(skipped), 0) FROM ev", {})
+    return int(rows[0][0]) if rows else 0

@@ -11,14 +11,13 @@ load events (`ev`) and responses (`resp_raw`) -> identity stitching (`idmap`, `e
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from touchpoint.engine.backend import DuckDBBackend, DuckDBConfig, EngineName, SqlBackend
 from touchpoint.engine.calendar import DayWindow
 from touchpoint.engine.catalog import METRIC_ORDER
 from touchpoint.engine.commerce import build_orders, compute_commerce
@@ -41,12 +40,6 @@ from touchpoint.engine.scoring import (
 from touchpoint.engine.sessions import build_sessions
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
-
-if TYPE_CHECKING:
-    from duckdb import DuckDBPyConnection
-
-#: Settings passed to `duckdb.connect(config=...)`, e.g. `{"threads": 1, "memory_limit": "1GB"}`.
-DuckDBConfig = Mapping[str, str | bool | int | float]
 
 _log = logging.getLogger(__name__)
 
@@ -77,34 +70,26 @@ class DayResult:
     skipped_values: int = 0
 
 
-def _connect(duckdb_config: DuckDBConfig | None) -> DuckDBPyConnection:
-    import duckdb  # lazily: only the engine needs duckdb
+def _backend(engine: EngineName, duckdb_config: DuckDBConfig | None) -> SqlBackend:
+    if engine == "spark":
+        from touchpoint.engine.spark_backend import SparkBackend  # lazily: pyspark is optional
 
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        # faster loads and less memory; every tie-break is by content, never by row order
-        "preserve_insertion_order": False,
-    }
-    config.update(duckdb_config or {})
-    con = duckdb.connect(":memory:", config=config)
-    with contextlib.suppress(duckdb.Error):  # builds without ICU are UTC anyway
-        con.execute("SET TimeZone = 'UTC'")  # naive ISO strings are UTC
-    return con
+        return SparkBackend()
+    return DuckDBBackend(duckdb_config)
 
 
-def _prepare(con: DuckDBPyConnection, inputs: EngineInputs, day: date, config: TenantConfig) -> EngineContext:
+def _prepare(backend: SqlBackend, inputs: EngineInputs, day: date, config: TenantConfig) -> EngineContext:
     window = DayWindow(day, config.timezone)
     horizon_start = window.start(-HORIZON_DAYS)
-    load_events(con, list(inputs.event_files), horizon_start, window.end(1))
+    load_events(backend, [str(name) for name in inputs.event_files], horizon_start, window.end(1))
     if inputs.raw_from is not None:  # older days come from digests
-        con.execute(
+        backend.execute(
             "DELETE FROM ev WHERE ts < $floor", {"floor": window.start((inputs.raw_from - day).days - 1)}
         )
-    load_responses(con, list(inputs.response_files), window.end(0))
-    ctx = EngineContext(con=con, window=window, config=config)
+    load_responses(backend, [str(name) for name in inputs.response_files], window.end(0))
+    ctx = EngineContext(backend=backend, window=window, config=config)
     build_identity(ctx, list(inputs.identity_links))
-    prune_old_events(con, horizon_start)
+    prune_old_events(backend, horizon_start)
     build_plan_events(ctx)
     build_sessions(ctx)
     build_orders(ctx)
@@ -145,11 +130,12 @@ def _run(
     with_points: bool,
     digest_out: Path | None = None,
     people_out: Path | None = None,
+    engine: EngineName = "duckdb",
 ) -> DayResult:
-    con = _connect(duckdb_config)
+    backend = _backend(engine, duckdb_config)
     try:
-        ctx = _prepare(con, inputs, day, config)
-        skipped = skipped_values(con)
+        ctx = _prepare(backend, inputs, day, config)
+        skipped = skipped_values(backend)
         if skipped:
             _log.warning("unusable values skipped", extra={"day": day.isoformat(), "skipped_values": skipped})
         if people_out is not None:
@@ -165,7 +151,7 @@ def _run(
             points.sort(key=_sort_key)
         return DayResult(points=points, person_scores=person_scores(ctx), skipped_values=skipped)
     finally:
-        con.close()
+        backend.close()
 
 
 def compute_day_result(
@@ -176,6 +162,7 @@ def compute_day_result(
     duckdb_config: DuckDBConfig | None = None,
     digest_out: Path | None = None,
     people_out: Path | None = None,
+    engine: EngineName = "duckdb",
 ) -> DayResult:
     """Metric points and per-person engagement scores of tenant-local day `day`, in one pass.
 
@@ -183,10 +170,19 @@ def compute_day_result(
     sub-folder `<digest_out>/<YYYY-MM-DD>`, for later runs to read instead of this day's raw
     events; with `inputs.raw_from` earlier than `day`, so are the digests of the days read raw.
     With `people_out`, every person's score on the day is written there as `engagement.csv` and
-    `engagement.parquet` (`touchpoint.engine.scoring.write_person_scores`).
+    `engagement.parquet` (`touchpoint.engine.scoring.write_person_scores`). `engine`: where the
+    SQL runs (`duckdb` in process, or `spark`: the local SparkSession, see
+    `touchpoint.engine.spark_backend`); both give the same points.
     """
     return _run(
-        inputs, day, config, duckdb_config, with_points=True, digest_out=digest_out, people_out=people_out
+        inputs,
+        day,
+        config,
+        duckdb_config,
+        with_points=True,
+        digest_out=digest_out,
+        people_out=people_out,
+        engine=engine,
     )
 
 
@@ -198,6 +194,7 @@ def compute_day(
     duckdb_config: DuckDBConfig | None = None,
     digest_out: Path | None = None,
     people_out: Path | None = None,
+    engine: EngineName = "duckdb",
 ) -> list[MetricPoint]:
     """Every metric of METRICS.md for tenant-local day `day`, totals and breakdowns.
 
@@ -207,13 +204,24 @@ def compute_day(
     `compute_day_result`.
     """
     result = compute_day_result(
-        inputs, day, config, duckdb_config=duckdb_config, digest_out=digest_out, people_out=people_out
+        inputs,
+        day,
+        config,
+        duckdb_config=duckdb_config,
+        digest_out=digest_out,
+        people_out=people_out,
+        engine=engine,
     )
     return result.points
 
 
 def compute_person_scores(
-    inputs: EngineInputs, day: date, config: TenantConfig, *, duckdb_config: DuckDBConfig | None = None
+    inputs: EngineInputs,
+    day: date,
+    config: TenantConfig,
+    *,
+    duckdb_config: DuckDBConfig | None = None,
+    engine: EngineName = "duckdb",
 ) -> dict[str, float]:
     """Person id (stitched userId, else anonymousId) -> engagement score in [0, 100] on `day`."""
-    return _run(inputs, day, config, duckdb_config, with_points=False).person_scores
+    return _run(inputs, day, config, duckdb_config, with_points=False, engine=engine).person_scores

@@ -32,7 +32,6 @@ from typing import Any
 
 from touchpoint.engine.context import EngineContext
 from touchpoint.models.metrics import MetricPoint
-from touchpoint.sql_text import sql_path
 
 AT_RISK_DROP = 20.0
 SCORE_DAYS = 90
@@ -169,7 +168,7 @@ def write_person_scores(ctx: EngineContext, folder: Path) -> tuple[Path, Path]:
     """
     folder.mkdir(parents=True, exist_ok=True)
     ctx.execute(
-        """CREATE OR REPLACE TEMP TABLE person_scores_out AS
+        """CREATE TABLE person_scores_out AS
         SELECT $d_day AS tenant_day, d.person, round(d.score, 6) AS score,
             round(p.score, 6) AS score_30d_ago, round(d.score - p.score, 6) AS change,
             coalesce(p.score - d.score >= $drop, false) AS at_risk
@@ -178,11 +177,8 @@ def write_person_scores(ctx: EngineContext, folder: Path) -> tuple[Path, Path]:
         drop=AT_RISK_DROP,
     )
     csv_path, parquet_path = folder / "engagement.csv", folder / "engagement.parquet"
-    for path, options in (
-        (csv_path, "FORMAT csv, HEADER true"),
-        (parquet_path, "FORMAT parquet, COMPRESSION zstd"),
-    ):
-        ctx.execute(f"COPY person_scores_out TO {sql_path(path)} ({options})")
+    ctx.backend.copy_to("SELECT * FROM person_scores_out ORDER BY person", csv_path, "csv")
+    ctx.backend.copy_to("SELECT * FROM person_scores_out ORDER BY person", parquet_path, "parquet")
     ctx.execute("DROP TABLE person_scores_out")
     return csv_path, parquet_path
 

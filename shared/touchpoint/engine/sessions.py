@@ -24,7 +24,7 @@ from touchpoint.engine.context import EngineContext
 
 _ACT = """
 CREATE TABLE act AS
-SELECT person, ts, eid, hash(message_id) AS tie, type, event, channel, platform,
+SELECT person, ts, eid, message_id AS tie, type, event, channel, platform,
     type = 'track' AND coalesce(list_contains($conversion_events, event), false) AS is_conv
 FROM evp
 WHERE type IN ('track', 'page', 'screen') AND person IS NOT NULL
