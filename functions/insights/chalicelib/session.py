@@ -2,7 +2,7 @@
 SameSite=Strict cookie.
 
 Only read keys sign in (an admin or write key is refused), so the cookie can never reach an
-admin route. The cookie never holds the key: `touchpoint.web.sessions` signs the tenant, the
+admin route. The cookie never holds the key: `touchpoint.web.signin_sessions` signs the tenant, the
 key's id and an expiry with the deployment's pepper and the key's stored hash, and
 `touchpoint.web.auth` checks the signature, the expiry and the key's record on every request, so
 a revoked key ends its sessions at once. Sign-in and sign-out forms are accepted from the same
@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import SESSION_COOKIE, KeyLookup
-from touchpoint.web.sessions import SESSION_MAX_AGE_S, issue_session
+from touchpoint.web.signin_sessions import SESSION_MAX_AGE_S, issue_session
 
 LANG_COOKIE = "tp_lang"
 MAX_FORM_BYTES = 4096

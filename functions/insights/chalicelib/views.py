@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from chalice.app import Request, Response
 
 from chalicelib import csv_export, pages
-from chalicelib.comments import ResponseSource, comments_document, parse_comment_query
+from chalicelib.comment_drilldown import ResponseSource, comments_document, parse_comment_query
 from chalicelib.dashboard import build_dashboard
 from chalicelib.dashboard_texts import t
 from chalicelib.metrics_api import parse_query, read_metrics

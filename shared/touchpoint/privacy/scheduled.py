@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from touchpoint.models.scheduled_events import BadEventError, schedule_time
 from touchpoint.observability import logger, metrics
 from touchpoint.privacy.erasure import ErasureOutcome, ErasureService, iso
-from touchpoint.privacy.retention import RetentionSweeper, SweepReport
+from touchpoint.privacy.retention_sweep import RetentionSweeper, SweepReport
 
 if TYPE_CHECKING:
     from touchpoint.runtime import Runtime

@@ -41,7 +41,7 @@ from touchpoint.storage.responses import (
     respondent_keys,
 )
 from touchpoint.storage.surveys import StaleSurveyError, SurveyItemExistsError
-from touchpoint.surveys.comments import analyze_text_answers
+from touchpoint.surveys.comment_analysis import analyze_text_answers
 from touchpoint.surveys.coupons import generate_code
 from touchpoint.surveys.definitions import (
     DEFAULT_IN_STORE_SURVEY_ID,

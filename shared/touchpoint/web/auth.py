@@ -3,7 +3,7 @@
 A key is accepted from, in order: `Authorization: Bearer <key>`, `Authorization: Basic`
 with the key as user name and an empty password (what Segment SDKs send), and, for write access
 only, `writeKey` in the JSON body (as the SDKs also send). On routes that take a read key, the
-dashboard's session cookie (`touchpoint.web.sessions`: signed, expiring, naming a read key
+dashboard's session cookie (`touchpoint.web.signin_sessions`: signed, expiring, naming a read key
 without holding it) is accepted instead of a key.
 """
 
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.errors import ApiError, forbidden, unauthorized
-from touchpoint.web.sessions import SessionKeys, verify_session
+from touchpoint.web.signin_sessions import SessionKeys, verify_session
 
 SESSION_COOKIE = "tp_session"
 

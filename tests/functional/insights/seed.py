@@ -254,7 +254,7 @@ def session_headers(runtime: Runtime, read_key: str, now: float | None = None) -
     """`Cookie` header of a dashboard session opened with a read key (as sign-in would set it)."""
     import time
 
-    from touchpoint.web.sessions import issue_session
+    from touchpoint.web.signin_sessions import issue_session
 
     record = runtime.tenants.find_key(read_key)
     assert record is not None

@@ -27,7 +27,7 @@ from touchpoint.alerts.delivery import RetryPolicy
 from touchpoint.alerts.rules import AlertRule
 from touchpoint.alerts.service import AlertDeps
 from touchpoint.runtime import Runtime, get_runtime
-from touchpoint.web.sessions import SESSION_MAX_AGE_S, issue_session
+from touchpoint.web.signin_sessions import SESSION_MAX_AGE_S, issue_session
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 BAD_DAY = LAST - timedelta(days=3)

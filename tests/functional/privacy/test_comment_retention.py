@@ -16,8 +16,8 @@ from tests.functional.privacy.support import api, lake_state
 from tests.functional.surveys.support import Clock, stored_docs
 from touchpoint.models.tenants import MAX_RETENTION_DAYS_RESPONSES, TenantConfig
 from touchpoint.observability import logger
-from touchpoint.privacy.comments import EXPIRED_COMMENT_TEXT
-from touchpoint.privacy.retention import RetentionSweeper
+from touchpoint.privacy.comment_retention import EXPIRED_COMMENT_TEXT
+from touchpoint.privacy.retention_sweep import RetentionSweeper
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake import decode_jsonl_gz
 from touchpoint_cli.main import cli

@@ -20,7 +20,7 @@ from touchpoint.models.tenants import (
     Tenant,
     TenantConfig,
 )
-from touchpoint.privacy.retention import RetentionSweeper
+from touchpoint.privacy.retention_sweep import RetentionSweeper
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake_layout import partition_prefix
 from touchpoint_cli.apps import load_app

@@ -11,7 +11,7 @@ from touchpoint.keys import generate_key, hash_key, looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import ADMIN, READ, WRITE, authenticate
 from touchpoint.web.errors import ApiError
-from touchpoint.web.sessions import issue_session
+from touchpoint.web.signin_sessions import issue_session
 
 
 class FakeKeys:

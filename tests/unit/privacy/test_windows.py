@@ -10,7 +10,7 @@ from touchpoint.models.scheduled_events import BadEventError, schedule_time
 from touchpoint.models.tenants import Tenant, TenantConfig
 from touchpoint.privacy.erasure import METRIC_LOOKBACK_DAYS, affected_days, erasure_view
 from touchpoint.privacy.export import InvalidCursorError, decode_cursor, encode_cursor
-from touchpoint.privacy.retention import cutoffs, expired_partitions
+from touchpoint.privacy.retention_sweep import cutoffs, expired_partitions
 from touchpoint.rollup.inputs import LOOKBACK_DAYS
 from touchpoint.storage.lake_layout import partition_date
 

@@ -18,7 +18,7 @@ from moto import mock_aws
 from tests.functional.surveys.support import NPS_SURVEY
 from touchpoint.models.surveys import Survey, SurveyDefinition
 from touchpoint.settings import ConfigurationError, settings_from_env
-from touchpoint.surveys.comments import analyze_text_answers
+from touchpoint.surveys.comment_analysis import analyze_text_answers
 from touchpoint.text import analyze_comment
 from touchpoint.text.engine import (
     BATCH_SIZE,

@@ -21,7 +21,7 @@ retention when written) has passed, up to about 48 hours late. The sweep adds, p
 - comment texts (`retention_days_comments`, shorter than or equal to the response retention):
   responses submitted before today minus that retention keep their scores and the comments'
   sentiment, but the comment texts, key phrases and text answers are replaced by a marker
-  (`touchpoint.privacy.comments`) in DynamoDB and in the lake copy, rewritten with `If-Match`
+  (`touchpoint.privacy.comment_retention`) in DynamoDB and in the lake copy, rewritten with `If-Match`
   as erasure does; days are read from their own watermark, so each day is rewritten once.
 
 The lifecycle rules are the outer bound: `TenantConfig` refuses a retention longer than them
@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from touchpoint.models.tenants import Tenant
 from touchpoint.observability import logger
-from touchpoint.privacy.comments import expire_comments, expire_copy_line, has_live_comments
+from touchpoint.privacy.comment_retention import expire_comments, expire_copy_line, has_live_comments
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz
 from touchpoint.storage.lake_layout import (
     COMPACTED_AREA,
