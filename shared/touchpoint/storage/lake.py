@@ -102,10 +102,19 @@ class LakeRepository:
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """All object keys under a prefix, in key order."""
+        for key, _ in self.list_sizes(prefix):
+            yield key
+
+    def list_sizes(self, prefix: str) -> Iterator[tuple[str, int]]:
+        """`(key, size in bytes)` of every object under a prefix, in key order."""
         paginator = self._s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
-                yield obj["Key"]
+                yield obj["Key"], obj["Size"]
+
+    def uri(self, key: str) -> str:
+        """The `s3://bucket/key` address of an object (what Spark on EMR reads)."""
+        return f"s3://{self.bucket}/{key}"
 
     def delete(self, key: str) -> None:
         """Delete one object."""
