@@ -164,6 +164,10 @@ class Settings(EnvironmentSettings):
         Field("local", validation_alias="TOUCHPOINT_SENTIMENT_ENGINE")
     )
     """Where comment sentiment comes from: the local analyser or Amazon Comprehend (docs/SENTIMENT.md)."""
+    spark_threshold_bytes: Annotated[int, whole_number(1, 1 << 50)] = Field(
+        400 * 1024 * 1024, validation_alias="TOUCHPOINT_SPARK_THRESHOLD_BYTES"
+    )
+    """A tenant-day whose raw input window is larger goes to Spark (`touchpoint.rollup.engine_choice`)."""
 
     @field_validator("resource_prefix")
     @classmethod

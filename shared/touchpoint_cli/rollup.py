@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import click
 
+from touchpoint.rollup.engine_choice import ENGINE_CHOICES, EngineChoice
 from touchpoint.rollup.service import RollupResult
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import get_runtime, reset_runtime
@@ -111,21 +112,27 @@ def run_plan(
     return outcome
 
 
-def _run_with_progress(plan: list[tuple[str, date]], label: str) -> BackfillOutcome:
+def _run_with_progress(
+    plan: list[tuple[str, date]], label: str, engine: EngineChoice = "auto"
+) -> BackfillOutcome:
     service = build_service(get_runtime())
 
     def show(item: tuple[str, date] | None) -> str:
         return "" if item is None else f"{item[0]} {item[1].isoformat()}"
 
     with click.progressbar(length=len(plan), label=label, item_show_func=show, show_pos=True) as bar:
-        return run_plan(plan, service.run_day, lambda item: bar.update(1, item))
+        return run_plan(
+            plan,
+            lambda tenant_id, day: service.run_day(tenant_id, day, engine=engine),
+            lambda item: bar.update(1, item),
+        )
 
 
 def _report(outcome: BackfillOutcome) -> None:
     for result in outcome.done:
         click.echo(
             f"{result.tenant_id} {result.day.isoformat()}: {result.points} metric points, "
-            f"{result.input_objects} input objects, run {result.run_id} ({result.status})"
+            f"{result.input_objects} input objects, engine {result.engine}, run {result.run_id} ({result.status})"
         )
     for tenant_id, day, message in outcome.failed:
         click.echo(f"{tenant_id} {day.isoformat()}: FAILED {message}", err=True)
@@ -140,12 +147,22 @@ def _report(outcome: BackfillOutcome) -> None:
 @click.option("--date", "day", required=True, type=DATE, help="Tenant-local day, YYYY-MM-DD.")
 @click.option("--aws", is_flag=True, help="Act on AWS (TOUCHPOINT_STAGE, credentials from the environment).")
 @click.option("--verbose", is_flag=True, help="Show the rollup's log lines.")
-def rollup_command(tenant_id: str, day: datetime, aws: bool, verbose: bool) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_CHOICES),
+    default="auto",
+    show_default=True,
+    help="duckdb (in process), spark (a local SparkSession: pyspark and Java 17), or auto: spark when "
+    "the day's raw input window is larger than TOUCHPOINT_SPARK_THRESHOLD_BYTES.",
+)
+def rollup_command(tenant_id: str, day: datetime, aws: bool, verbose: bool, engine: EngineChoice) -> None:
     """Roll up one tenant-day now (replaces its earlier results)."""
     target = use_target(aws)
     quiet_logs(verbose)
     _require_tenants([tenant_id])
-    outcome = _run_with_progress([(tenant_id, day.date())], f"rollup on {target.name} ({target.stage})")
+    outcome = _run_with_progress(
+        [(tenant_id, day.date())], f"rollup on {target.name} ({target.stage}, engine {engine})", engine
+    )
     _report(outcome)
 
 

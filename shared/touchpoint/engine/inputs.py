@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,7 +10,10 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class EngineInputs:
-    """Local inputs for one tenant: gzip JSON-lines files of events and of survey responses.
+    """Inputs for one tenant: gzip JSON-lines files of events and of survey responses.
+
+    Files are local paths, or addresses the engine's backend reads itself (`s3://...` for the
+    Spark job on EMR Serverless).
 
     The files may overlap (the same `messageId` or `responseId` in two files); the engine removes
     the duplicates. `identity_links` are `(anonymousId, userId)` pairs learned earlier; they take
@@ -22,8 +25,8 @@ class EngineInputs:
     (the day before, so that no session is cut); without it everything comes from the files.
     """
 
-    event_files: list[Path] = field(default_factory=list)
-    response_files: list[Path] = field(default_factory=list)
+    event_files: Sequence[Path | str] = field(default_factory=list)
+    response_files: Sequence[Path | str] = field(default_factory=list)
     identity_links: list[tuple[str, str]] = field(default_factory=list)
     digests: Mapping[date, Path] = field(default_factory=dict)
     raw_from: date | None = None

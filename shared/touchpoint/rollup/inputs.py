@@ -121,14 +121,40 @@ class LoadedInputs:
     bytes: int
     raw_from: date | None = None
     digest_days: int = 0
+    #: Bytes of the raw event objects read (landed and compacted): what the engine choice weighs.
+    raw_bytes: int = 0
 
 
 class LakeInputLoader:
-    """Lists a window's partitions and downloads their objects with a thread pool."""
+    """Lists a window's partitions and downloads their objects with a thread pool.
 
-    def __init__(self, lake: LakeRepository, max_workers: int = DEFAULT_WORKERS) -> None:
+    With `remote`, event and response objects are not downloaded: the engine gets their
+    `s3://` addresses (the Spark job on EMR Serverless, whose executors read S3 themselves);
+    digests are still downloaded (the driver reads them).
+    """
+
+    def __init__(
+        self, lake: LakeRepository, max_workers: int = DEFAULT_WORKERS, *, remote: bool = False
+    ) -> None:
         self._lake = lake
         self._workers = max_workers
+        self._remote = remote
+
+    def window_bytes(self, tenant_id: str, day: date, timezone: str) -> int:
+        """Bytes of the raw events (landed and compacted) a run of `day` reads: the engine choice's
+        measure, from listings only (see `touchpoint.rollup.engine_choice`)."""
+        window = input_windows(day, timezone).events
+        total = 0
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-size") as pool:
+            for area in (EVENTS_AREA, COMPACTED_AREA):
+                partitions = [
+                    p
+                    for p in self._lake.list_partitions(partition_prefix(area, tenant_id))
+                    if partition_date(p) in window
+                ]
+                for sizes in pool.map(lambda prefix: list(self._lake.list_sizes(prefix)), partitions):
+                    total += sum(size for key, size in sizes if key.endswith((".gz", ".parquet")))
+        return total
 
     def object_keys(
         self, pool: ThreadPoolExecutor, area: str, tenant_id: str, window: InputWindow, suffix: str = ".gz"
@@ -226,13 +252,24 @@ class LakeInputLoader:
         event_keys = self.object_keys(pool, EVENTS_AREA, tenant_id, windows.events)
         event_keys += self.object_keys(pool, COMPACTED_AREA, tenant_id, windows.events, ".parquet")
         response_keys = self.object_keys(pool, RESPONSES_AREA, tenant_id, windows.responses)
-        jobs: list[tuple[str, Path]] = []
-        for folder, keys in (("events", event_keys), ("responses", response_keys)):
-            (dest / folder).mkdir(parents=True, exist_ok=True)
-            jobs.extend((key, dest / folder / f"{i:07d}{_suffix(key)}") for i, key in enumerate(keys))
-        sizes = list(pool.map(lambda job: self._lake.download_to(*job), jobs))
-        event_files = [path for _, path in jobs[: len(event_keys)]]
-        response_files = [path for _, path in jobs[len(event_keys) :]]
+        if self._remote:
+            event_files: list[Path | str] = [self._lake.uri(key) for key in event_keys]
+            response_files: list[Path | str] = [self._lake.uri(key) for key in response_keys]
+            sizes = self._sizes(pool, set(event_keys) | set(response_keys))
+            jobs_count = len(event_keys) + len(response_keys)
+            raw_bytes = sum(sizes[key] for key in event_keys)
+            fetched = sum(sizes.values())
+        else:
+            jobs: list[tuple[str, Path]] = []
+            for folder, keys in (("events", event_keys), ("responses", response_keys)):
+                (dest / folder).mkdir(parents=True, exist_ok=True)
+                jobs.extend((key, dest / folder / f"{i:07d}{_suffix(key)}") for i, key in enumerate(keys))
+            downloaded = list(pool.map(lambda job: self._lake.download_to(*job), jobs))
+            event_files = [path for _, path in jobs[: len(event_keys)]]
+            response_files = [path for _, path in jobs[len(event_keys) :]]
+            jobs_count = len(jobs)
+            raw_bytes = sum(downloaded[: len(event_keys)])
+            fetched = sum(downloaded)
         inputs = EngineInputs(
             event_files=event_files,
             response_files=response_files,
@@ -243,11 +280,20 @@ class LakeInputLoader:
         digest_files = sum(len(list(folder.iterdir())) for folder, _ in digests.values())
         return LoadedInputs(
             inputs=inputs,
-            objects=len(jobs) + digest_files,
-            bytes=sum(sizes) + sum(size for _, size in digests.values()),
+            objects=jobs_count + digest_files,
+            bytes=fetched + sum(size for _, size in digests.values()),
             raw_from=raw_from,
             digest_days=len(digests),
+            raw_bytes=raw_bytes,
         )
+
+    def _sizes(self, pool: ThreadPoolExecutor, keys: set[str]) -> dict[str, int]:
+        """Sizes of `keys`, from the listings of their partitions."""
+        prefixes = sorted({key.rsplit("/", 1)[0] + "/" for key in keys})
+        found: dict[str, int] = {}
+        for listed in pool.map(lambda prefix: list(self._lake.list_sizes(prefix)), prefixes):
+            found.update((key, size) for key, size in listed if key in keys)
+        return found
 
 
 def _suffix(key: str) -> str:

@@ -31,11 +31,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from touchpoint.engine.backend import EngineName
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
 from touchpoint.rollup.compaction import Compactor, is_settled
+from touchpoint.rollup.engine_choice import DEFAULT_SPARK_THRESHOLD_BYTES, EngineChoice, choose_engine
 from touchpoint.rollup.exports import export_rows, render_csv, render_parquet
 from touchpoint.rollup.inputs import LakeInputLoader, input_windows
 from touchpoint.storage.lake import LakeRepository
@@ -59,6 +61,7 @@ class ComputeDay(Protocol):
         *,
         digest_out: Path | None = None,
         people_out: Path | None = None,
+        engine: EngineName = "duckdb",
     ) -> list[MetricPoint]: ...
 
 
@@ -93,6 +96,7 @@ class RollupResult:
     digest_days_read: int = 0
     digests_written: int = 0
     days_compacted: list[date] = field(default_factory=list)
+    engine: EngineName = "duckdb"
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary (the worker's return value and the log line)."""
@@ -101,6 +105,7 @@ class RollupResult:
             "date": self.day.isoformat(),
             "run_id": self.run_id,
             "status": self.status,
+            "engine": self.engine,
             "points": self.points,
             "previous_run_id": self.previous_run_id,
             "removed_runs": self.removed_runs,
@@ -137,6 +142,7 @@ class RollupService:
         abandoned_after: timedelta = ABANDONED_AFTER,
         after_day: AfterDay | None = None,
         compactor: Compactor | None = None,
+        spark_threshold_bytes: int = DEFAULT_SPARK_THRESHOLD_BYTES,
     ) -> None:
         self._tenants = tenants
         self._lake = lake
@@ -149,6 +155,7 @@ class RollupService:
         self._abandoned_after = abandoned_after
         self._after_day = after_day
         self._compactor = compactor
+        self._spark_threshold_bytes = spark_threshold_bytes
 
     def config_of(self, tenant_id: str) -> TenantConfig:
         """The tenant's config (TenantNotFoundError if there is no such tenant)."""
@@ -157,8 +164,14 @@ class RollupService:
             raise TenantNotFoundError(f"tenant {tenant_id!r} not found")
         return tenant.config
 
-    def run_day(self, tenant_id: str, day: date, *, now: datetime | None = None) -> RollupResult:
-        """Compute, store and export every metric of tenant-local day `day`; replaces earlier results."""
+    def run_day(
+        self, tenant_id: str, day: date, *, now: datetime | None = None, engine: EngineChoice = "auto"
+    ) -> RollupResult:
+        """Compute, store and export every metric of tenant-local day `day`; replaces earlier results.
+
+        `engine`: `duckdb`, `spark`, or `auto` (by the size of the raw input window, see
+        `touchpoint.rollup.engine_choice`); both write the same points, digests and exports.
+        """
         config = self.config_of(tenant_id)
         local_today = (now or datetime.now(UTC)).astimezone(ZoneInfo(config.timezone)).date()
         if day > local_today:
@@ -176,10 +189,16 @@ class RollupService:
                 loaded = self._loader.load_day(
                     tenant_id, day, config.timezone, workdir / "inputs", self._identity_links(tenant_id)
                 )
+            chosen = choose_engine(engine, loaded.raw_bytes, self._spark_threshold_bytes)
             with _timed(timings, "compute"):
                 compute = self._compute_day or _default_compute_day()
                 points = compute(
-                    loaded.inputs, day, config, digest_out=workdir / "digests", people_out=workdir / "people"
+                    loaded.inputs,
+                    day,
+                    config,
+                    digest_out=workdir / "digests",
+                    people_out=workdir / "people",
+                    engine=chosen,
                 )
             with _timed(timings, "store"):
                 self._metrics.put_run(tenant_id, day, run_id, points)
@@ -211,6 +230,7 @@ class RollupService:
             digest_days_read=loaded.digest_days,
             digests_written=digests_written,
             days_compacted=compacted,
+            engine=chosen,
         )
         logger.info("rollup finished", extra=result.summary())
         return result

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from touchpoint.rollup.compaction import Compactor
+from touchpoint.rollup.inputs import LakeInputLoader
 from touchpoint.rollup.service import ComputeDay, RollupService
 from touchpoint.runtime import Runtime
 
@@ -48,12 +49,18 @@ def engine_compute_day(config: Mapping[str, str]) -> ComputeDay:
 
 
 def build_service(
-    runtime: Runtime, env: Mapping[str, str] | None = None, *, evaluate_alerts: bool = True
+    runtime: Runtime,
+    env: Mapping[str, str] | None = None,
+    *,
+    evaluate_alerts: bool = True,
+    remote_inputs: bool = False,
 ) -> RollupService:
     """A RollupService over the runtime's repositories and the real engine.
 
     With `evaluate_alerts` the tenant's alert rules are evaluated after each day (the worker and
     the CLI); the demo turns it off and evaluates in day order itself after parallel rollups.
+    With `remote_inputs` the engine reads events and responses from S3 itself (the Spark job on
+    EMR Serverless) instead of from downloaded copies.
     """
 
     def alerts_after_day(tenant_id: str, day: date) -> object:
@@ -72,4 +79,6 @@ def build_service(
         compute_day=engine_compute_day(duckdb_config(os.environ if env is None else env)),
         after_day=alerts_after_day if evaluate_alerts else None,
         compactor=Compactor(runtime.lake, runtime.lake_maintenance, runtime.identity.suppression_generation),
+        loader=LakeInputLoader(runtime.lake, remote=remote_inputs),
+        spark_threshold_bytes=runtime.settings.spark_threshold_bytes,
     )
