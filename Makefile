@@ -10,7 +10,9 @@ STAMP  := $(VENV)/.installed
 .PHONY: dev test lint typecheck unit e2e package cfn-lint clean venv system-deps
 
 ## Set up everything and start the local stack (moto in-process, all HTTP functions on 127.0.0.1:$(PORT)).
+## Java 17 is installed when missing: `touchpoint rollup --engine spark` runs a local SparkSession.
 dev: $(STAMP)
+	@bash .ci/system-deps.sh java
 	$(BIN)/touchpoint dev --port $(PORT)
 
 ## Set up everything and run the whole suite: ruff, mypy, cfn-lint, pytest (unit, functional, e2e).
@@ -25,9 +27,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Debian packages the browser tests and QR decoding need (installed only when missing).
+## Debian packages the tests need (installed only when missing): Java 17, Chromium, libzbar0.
 system-deps:
-	@bash .ci/system-deps.sh
+	@bash .ci/system-deps.sh test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
