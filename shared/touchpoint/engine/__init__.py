@@ -1,4 +1,4 @@
-"""Touchpoint's metric engine: METRICS.md computed from local event and response files.
+"""Touchpoint's metric engine: docs/METRICS.md computed from local event and response files.
 
 Pure: it reads local gzip JSON-lines files with an in-memory DuckDB (or a Spark session, see
 `touchpoint.engine.backend`) and returns `MetricPoint`s; no AWS access. Entry points: `compute_day`, `compute_person_scores` and `compute_day_result` (both

@@ -3,7 +3,7 @@
 Breakdowns: `channel` (the order event's channel) and `location` for `orders`, `revenue`,
 `avg_order_value`, `purchasers` and `purchase_frequency_30d`.
 
-Rules where METRICS.md leaves details open:
+Rules where docs/METRICS.md leaves details open:
 
 * Orders are `Order Completed` events made distinct by `properties.order_id` (a POS that sends an
   order twice under two messageIds counts once; the earliest event wins, so a resent order counts

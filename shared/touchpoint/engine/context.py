@@ -1,6 +1,6 @@
 """The state one `compute_day` run shares between metric modules, and small query helpers.
 
-Emission rules every module follows (METRICS.md: "absent, never 0 by accident"):
+Emission rules every module follows (docs/METRICS.md: "absent, never 0 by accident"):
 
 * A ratio or mean is emitted only when its denominator is > 0.
 * A count or sum of one event kind (`orders`, `ticket_volume`, `points_earned`, ...) is emitted

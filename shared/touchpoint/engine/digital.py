@@ -5,13 +5,13 @@ Breakdowns: `channel` and `platform` (device platform, see `loading`) for the se
 `event` and `platform` (`properties.platform`, the social network) for `social_engagement`;
 `platform` for `follower_growth_rate`.
 
-Rules where METRICS.md leaves details open:
+Rules where docs/METRICS.md leaves details open:
 
 * A session's channel/platform/referral source is that of its first event; a person's activity
   counts for a channel or platform in `dau`/`wau`/`mau` when one of their events on the window
   has that channel/platform.
 * "Active"/"any event" in `dau`, `wau`, `mau` means activity (track/page/screen, no system
-  events): METRICS.md says identify/group/alias never count as activity.
+  events): docs/METRICS.md says identify/group/alias never count as activity.
 * `dau` is absent on a day without activity (and so is `stickiness`); `wau` and `mau` are
   emitted whenever their window has activity.
 * `referral_sessions` is emitted (possibly 0) on every day with sessions; the `source` of a

@@ -3,7 +3,7 @@
 Breakdowns: `channel`, `location` and `survey` (of the response) for the survey metrics;
 `channel` for `ticket_volume`; `platform` and `location` for the review metrics.
 
-Rules where METRICS.md leaves details open:
+Rules where docs/METRICS.md leaves details open:
 
 * Only complete responses count (the latest version of each `responseId`, see `loading`); a
   response belongs to the day of its `submittedAt`.
@@ -24,6 +24,7 @@ Rules where METRICS.md leaves details open:
 from __future__ import annotations
 
 from touchpoint.engine.context import EngineContext, Group
+from touchpoint.metrics.formulas import nps
 from touchpoint.models.metrics import MetricPoint
 
 _DIMS = (("channel", "channel"), ("location", "location"), ("survey", "survey"))
@@ -54,7 +55,9 @@ def _nps_points(ctx: EngineContext, metric: str, window_start_offset: int) -> li
             "passives": int(n - promoters - detractors),
             "detractors": int(detractors),
         }
-        points.append(ctx.point(metric, 100.0 * (promoters - detractors) / n, g.breakdown, extra))
+        score = nps(promoters, detractors, n)
+        if score is not None:
+            points.append(ctx.point(metric, score, g.breakdown, extra))
     return points
 
 

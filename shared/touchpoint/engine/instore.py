@@ -3,7 +3,7 @@
 Breakdown: `location` for every metric (the event's `location_id`; an event without one adds to
 the total only), and `kind` for `staff_interactions`.
 
-Rules where METRICS.md leaves details open:
+Rules where docs/METRICS.md leaves details open:
 
 * `foot_traffic` of a store on D: the sum of its `Foot Traffic Counted` `count`s when it sent at
   least one counter reading for D ("has counters"), else its count of `Store Visited`. A reading

@@ -29,7 +29,7 @@ from touchpoint.engine.identity import build_identity, build_plan_events
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.instore import compute_instore
 from touchpoint.engine.loading import load_events, load_responses, prune_old_events, skipped_values
-from touchpoint.engine.retention import compute_retention
+from touchpoint.engine.retention_metrics import compute_retention
 from touchpoint.engine.scoring import (
     build_day_scores,
     build_feedback_table,
@@ -37,7 +37,7 @@ from touchpoint.engine.scoring import (
     person_scores,
     write_person_scores,
 )
-from touchpoint.engine.sessions import build_sessions
+from touchpoint.engine.sessionize import build_sessions
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 
@@ -196,7 +196,7 @@ def compute_day(
     people_out: Path | None = None,
     engine: EngineName = "duckdb",
 ) -> list[MetricPoint]:
-    """Every metric of METRICS.md for tenant-local day `day`, totals and breakdowns.
+    """Every metric of docs/METRICS.md for tenant-local day `day`, totals and breakdowns.
 
     Metrics without data are absent. `duckdb_config` is passed to `duckdb.connect` (e.g.
     `{"threads": 1, "memory_limit": "1GB", "temp_directory": "/tmp/duckdb"}`); by default DuckDB

@@ -7,7 +7,7 @@ tracking plan defines as device readings). `identify`, `group` and `alias` are n
 Sessions (table `sess`): a person's activity split where the gap between two consecutive events
 exceeds 30 minutes (a gap of exactly 30 minutes continues the session). A session belongs to the
 day of its first event, including its events after midnight. Its channel, platform and referral
-source are those of its first event (ties in time are broken by a hash of the messageId, so the
+source are those of its first event (ties in time are broken by the messageId, so the
 answer never depends on the order the files were read). Sessions are built
 over all loaded activity (from `D - 120` to the end of `D + 1`), so a session that started before a
 window or runs past midnight is never cut in two.
