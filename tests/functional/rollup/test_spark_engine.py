@@ -7,20 +7,24 @@ The same lake (moto), the same RollupService; only the engine differs. Spark run
 from __future__ import annotations
 
 import io
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from tests.conftest import TenantKeys
 from tests.functional.rollup.support import load_days
 from touchpoint.engine import METRIC_NAMES
+from touchpoint.observability import logger
 from touchpoint.rollup.service import RollupResult
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake_layout import digest_prefix, export_keys, people_export_keys
+from touchpoint_cli.main import cli
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -89,3 +93,18 @@ def test_auto_sends_a_day_above_the_threshold_to_spark(
     assert small.engine == "duckdb"
     big = _run(aws, tenant.tenant_id, "auto", spark_threshold_bytes=1)
     assert big.engine == "spark" and big.points == small.points
+
+
+def test_the_cli_runs_the_engine_it_is_asked_for(aws: Runtime, tenant: TenantKeys, tmp_path: Path) -> None:
+    load_days(aws, tenant.tenant_id, tmp_path / "gen", [DAY], events=200, people=30)
+    level = logger.log_level
+    try:
+        args = ["rollup", "--tenant", tenant.tenant_id, "--date", DAY.isoformat(), "--aws", "--engine"]
+        duck = CliRunner().invoke(cli, [*args, "duckdb"])
+        wrong = CliRunner().invoke(cli, [*args, "postgres"])
+    finally:
+        logger.setLevel(level or logging.INFO)
+    assert duck.exit_code == 0 and "engine duckdb" in duck.output, duck.output
+    assert wrong.exit_code == 2 and "'postgres' is not one of 'auto', 'duckdb', 'spark'" in wrong.output
+    state = aws.rollup_state.day_state(tenant.tenant_id, DAY)
+    assert state is not None and str(state.run_id) in duck.output  # the refused call changed nothing
