@@ -22,7 +22,9 @@ def test_an_engine_asked_for_is_used_whatever_the_size() -> None:
 def test_the_threshold_setting_defaults_and_is_validated() -> None:
     base = {"TOUCHPOINT_STAGE": "test"}
     assert settings_from_env(base).spark_threshold_bytes == DEFAULT_SPARK_THRESHOLD_BYTES == 400 * 1024 * 1024
-    assert settings_from_env({**base, "TOUCHPOINT_SPARK_THRESHOLD_BYTES": "1000"}).spark_threshold_bytes == 1000
+    assert (
+        settings_from_env({**base, "TOUCHPOINT_SPARK_THRESHOLD_BYTES": "1000"}).spark_threshold_bytes == 1000
+    )
     for bad in ("0", "-5", "1.5", "lots"):
         with pytest.raises(ConfigurationError, match="TOUCHPOINT_SPARK_THRESHOLD_BYTES"):
             settings_from_env({**base, "TOUCHPOINT_SPARK_THRESHOLD_BYTES": bad})
