@@ -70,6 +70,21 @@ def add_pepper(function_dir: Path, stage: str, pepper: str) -> None:
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 
+def set_prefix_default(function_dir: Path, stage: str, pepper: str | None) -> None:
+    """Default a merge template's `ResourcePrefix` parameter (what it imports the resources stack's
+    exports by, e.g. the rollup's Spark application) to the packaged stage's resource prefix."""
+    merge = function_dir / ".chalice" / "merge-template.json"
+    if not merge.is_file():
+        return
+    template = json.loads(merge.read_text(encoding="utf-8"))
+    parameter = template.get("Parameters", {}).get("ResourcePrefix")
+    if parameter is None:
+        return
+    settings = settings_from_env(deployed_environment(function_dir, stage, pepper))
+    parameter["Default"] = settings.resource_prefix
+    merge.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+
+
 def chalice_environment(stage: str, environ: Mapping[str, str]) -> dict[str, str]:
     """The packaging process's environment for `chalice package`, which imports app.py: the
     caller's own TOUCHPOINT_* variables are dropped, so the import sees what will be deployed."""
@@ -135,6 +150,7 @@ def package_function(name: str, out: Path, stage: str, pepper: str | None = None
     )
     if pepper:
         add_pepper(function_dir, stage, pepper)
+    set_prefix_default(function_dir, stage, pepper)
     vendor_shared(function_dir)
     if name in VENDORED_RUNTIME:
         vendor_requirements(function_dir, VENDORED_RUNTIME[name])

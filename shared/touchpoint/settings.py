@@ -168,6 +168,10 @@ class Settings(EnvironmentSettings):
         400 * 1024 * 1024, validation_alias="TOUCHPOINT_SPARK_THRESHOLD_BYTES"
     )
     """A tenant-day whose raw input window is larger goes to Spark (`touchpoint.rollup.engine_choice`)."""
+    emr_application_id: str = Field("", validation_alias="TOUCHPOINT_EMR_APPLICATION_ID")
+    """The EMR Serverless application big tenant-days run on (set by the rollup's packaged template)."""
+    emr_job_role_arn: str = Field("", validation_alias="TOUCHPOINT_EMR_JOB_ROLE_ARN")
+    """The execution role of those Spark job runs (set by the rollup's packaged template)."""
 
     @field_validator("resource_prefix")
     @classmethod

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib.events import worker_request
+from touchpoint.engine.backend import EngineName
 from touchpoint.models.scheduled_events import BadEventError
 from touchpoint.observability import logger, metrics
 from touchpoint.rollup.schedule import TenantDay
@@ -28,9 +29,10 @@ from touchpoint.runtime import get_runtime
 IDEMPOTENCY_KEY = "[tenant_id, date, generation]"
 
 
-def run_tenant_day(tenant_day: TenantDay) -> dict[str, Any]:
-    """Roll up one tenant-day now; returns the run's summary."""
-    result = build_service(get_runtime()).run_day(tenant_day.tenant_id, tenant_day.day)
+def run_tenant_day(tenant_day: TenantDay, engine: EngineName = "duckdb") -> dict[str, Any]:
+    """Roll up one tenant-day now on `engine` (the dispatcher chose it; the worker Lambda runs
+    DuckDB, it has no Java); returns the run's summary."""
+    result = build_service(get_runtime()).run_day(tenant_day.tenant_id, tenant_day.day, engine=engine)
     metrics.add_metric(name="RollupSeconds", unit=MetricUnit.Seconds, value=sum(result.timings.values()))
     metrics.add_metric(name="MetricPoints", unit=MetricUnit.Count, value=result.points)
     metrics.add_metric(name="RollupInputBytes", unit=MetricUnit.Bytes, value=result.input_bytes)

@@ -82,6 +82,14 @@ def local_session() -> SparkSession:
     return _local
 
 
+def _job_session() -> SparkSession | None:
+    """The session of the Spark job this process runs in (EMR Serverless: `touchpoint.rollup.spark_job`
+    starts it before the rollup), else None."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession()
+
+
 def _literal(value: Any) -> exp.Expression:
     """A Python parameter value as a typed SQL literal."""
     if value is None:
@@ -196,7 +204,7 @@ class SparkBackend:
     name: EngineName = "spark"
 
     def __init__(self, session: SparkSession | None = None) -> None:
-        self.spark = session or local_session()
+        self.spark = session or _job_session() or local_session()
         self._tables: dict[str, str] = {}  # engine table name -> temp view name
         self._sources: list[str] = []  # views of input files
 

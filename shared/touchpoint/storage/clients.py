@@ -70,6 +70,12 @@ class AwsClients:
         return client
 
     @cached_property
+    def emr_serverless(self) -> BaseClient:
+        """The EMR Serverless client (the rollup dispatcher starts Spark job runs for big tenant-days)."""
+        client: BaseClient = self._session_or_default().client("emr-serverless", config=_RETRY_CONFIG)
+        return client
+
+    @cached_property
     def sts(self) -> STSClient:
         """The STS client (the account id in the alerts topic ARN)."""
         return self._session_or_default().client("sts", config=_RETRY_CONFIG)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +77,10 @@ def test_a_failing_tenant_day_does_not_stop_the_others(
     worker = function_module("rollup", "chalicelib.worker")
     original = worker.run_tenant_day
 
-    def flaky(tenant_day: TenantDay) -> dict[str, Any]:
+    def flaky(tenant_day: TenantDay, engine: str = "duckdb") -> dict[str, Any]:
         if tenant_day.tenant_id == tenant.tenant_id:
             raise RuntimeError("boom")
-        result: dict[str, Any] = original(tenant_day)
+        result: dict[str, Any] = original(tenant_day, engine)
         return result
 
     dispatch = function_module("rollup", "chalicelib.dispatch")
@@ -126,8 +126,6 @@ def test_worker_refuses_requests_that_cannot_succeed(
 
 
 def test_worker_refuses_a_day_that_has_not_begun(aws: Runtime, tenant: TenantKeys) -> None:
-    from datetime import UTC, datetime
-
     future = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
     result = _invoke("worker", {"tenant_id": tenant.tenant_id, "date": future})
     assert "has not begun yet" in result["error"]
@@ -139,10 +137,17 @@ def test_on_aws_stages_the_dispatcher_invokes_the_worker_lambda(aws: Runtime) ->
     prod = Runtime(
         Settings(stage="prod", resource_prefix="touchpoint-prod", key_pepper="p" * 16), aws.clients
     )
-    built = invoker.build_invoker(prod, "touchpoint-rollup-prod-nightly", lambda _t: None)
-    assert isinstance(built, invoker.LambdaInvoker)
-    assert built.function_name == "touchpoint-rollup-prod-worker"
-    assert isinstance(invoker.build_invoker(aws, "nightly", lambda _t: None), invoker.InProcessInvoker)
+    hour = datetime(2026, 3, 11, 2, tzinfo=UTC)
+    built = invoker.build_invoker(
+        prod, "touchpoint-rollup-prod-nightly", lambda *_: None, hour=hour, timezones={}
+    )
+    assert isinstance(built.duckdb, invoker.LambdaInvoker)
+    assert built.duckdb.function_name == "touchpoint-rollup-prod-worker"
+    assert isinstance(built.spark, invoker.LazySparkInvoker)
+    local = invoker.build_invoker(aws, "nightly", lambda *_: None, hour=hour, timezones={})
+    assert isinstance(local.duckdb, invoker.InProcessInvoker) and isinstance(
+        local.spark, invoker.InProcessInvoker
+    )
 
 
 def test_the_sample_events_are_handled(aws: Runtime) -> None:

@@ -197,4 +197,12 @@ def test_the_packaged_template_tells_the_dispatcher_its_workers_name() -> None:
     assert handlers == {"Nightly", "Worker", "Retention"}  # Retention: touchpoint.privacy's daily run
     assert {merge["Resources"][h]["Properties"]["Runtime"] for h in handlers} == {"python3.12"}
     variables = merge["Resources"]["Nightly"]["Properties"]["Environment"]["Variables"]
-    assert variables == {invoker.WORKER_VARIABLE: {"Ref": "Worker"}}
+    assert variables == {
+        invoker.WORKER_VARIABLE: {"Ref": "Worker"},
+        "TOUCHPOINT_EMR_APPLICATION_ID": {
+            "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-rollup-spark-application-id"}
+        },
+        "TOUCHPOINT_EMR_JOB_ROLE_ARN": {
+            "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-rollup-spark-job-role-arn"}
+        },
+    }
