@@ -3,12 +3,13 @@
 Each function sets `POWERTOOLS_SERVICE_NAME` (in its `.chalice/config.json`); the namespace of
 all EMF metrics is `Touchpoint`. Tracing is off unless `POWERTOOLS_TRACE_DISABLED=false` is set
 by the deployment, so local runs and tests need no X-Ray daemon; while it is off the X-Ray SDK is
-not even imported (it costs about 0.1 s of every cold start): `tracer` hands out the Powertools
-Tracer's decorators and subsegments only when tracing is on.
+not even imported (it costs about 0.1 s of a cold start); with it on, the Powertools Tracer is made
+on the first traced call, not while a function's modules are imported.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -53,17 +54,32 @@ class LazyTracer:
 
     def capture_lambda_handler(self, handler: F) -> F:
         """Trace a Lambda handler (cold start annotation, response and errors) when tracing is on."""
-        return cast(F, self.powertools.capture_lambda_handler(handler)) if tracing_enabled() else handler
+        return self._lazily(handler, lambda: self.powertools.capture_lambda_handler(handler))
 
     def capture_method(self, *, capture_response: bool = True) -> Callable[[F], F]:
         """Trace a function as a subsegment when tracing is on."""
 
         def decorate(method: F) -> F:
-            if not tracing_enabled():
-                return method
-            return self.powertools.capture_method(capture_response=capture_response)(method)
+            return self._lazily(
+                method, lambda: self.powertools.capture_method(capture_response=capture_response)(method)
+            )
 
         return decorate
+
+    @staticmethod
+    def _lazily(function: F, traced: Callable[[], Callable[..., Any]]) -> F:
+        """`function`, or its traced version (made on the first call with tracing on, not at import)."""
+        made: list[Callable[..., Any]] = []
+
+        @functools.wraps(function)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if not tracing_enabled():
+                return function(*args, **kwargs)
+            if not made:
+                made.append(traced())
+            return made[0](*args, **kwargs)
+
+        return cast(F, call)
 
     def put_annotation(self, key: str, value: str) -> None:
         """Annotate the current segment (searchable in X-Ray) when tracing is on."""

@@ -10,19 +10,21 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from chalicelib.queries import parse_period, single
 from touchpoint.alerts.models import DeliveryStatus, parse_alert_id
 from touchpoint.alerts.rules import MAX_RULES_PER_TENANT, AlertRule, AlertRuleInput
-from touchpoint.alerts.service import AlertDeps, redeliver
 from touchpoint.alerts.webhook import UnsafeWebhookUrlError, check_webhook_url
 from touchpoint.models.inputs import strict_json
 from touchpoint.runtime import Runtime
 from touchpoint.storage.alerts import RuleExistsError, RuleNotFoundError
 from touchpoint.web.errors import ApiError, bad_request, from_validation_error, not_found
+
+if TYPE_CHECKING:
+    from touchpoint.alerts.service import AlertDeps
 
 MAX_BODY_BYTES = 16 * 1024
 ALERT_LIST_DAYS = 90
@@ -175,6 +177,9 @@ def redeliver_alert(
     runtime: Runtime, tenant_id: str, alert_id: str, deps: AlertDeps | None = None
 ) -> dict[str, Any]:
     """Send a fired alert's failed deliveries again (admin)."""
+    # imported here: the delivery code is needed by this route only
+    from touchpoint.alerts.service import redeliver
+
     day, rule_id = _parse_alert_id(alert_id)
     alert = redeliver(runtime, tenant_id, day, rule_id, deps=deps)
     if alert is None:

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.queries import Period, single
-from touchpoint.engine.calendar import local_midnight_utc
 from touchpoint.metrics.registry import COMMENT_METRICS
 from touchpoint.metrics.registry import metric as metric_record
 from touchpoint.models.inputs import query_date
@@ -250,6 +249,9 @@ def group_by_theme(rows: list[CommentRow]) -> list[dict[str, Any]]:
 
 def local_bounds(period: Period, timezone: str) -> tuple[datetime, datetime]:
     """The UTC instants (aware) at which the period's first day begins and its last day ends."""
+    # imported here: `touchpoint.engine` loads the whole metric pipeline, which the other routes never need
+    from touchpoint.engine.calendar import local_midnight_utc
+
     start = local_midnight_utc(period.first, timezone).replace(tzinfo=UTC)
     end = local_midnight_utc(period.last + timedelta(days=1), timezone).replace(tzinfo=UTC)
     return start, end

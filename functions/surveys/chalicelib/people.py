@@ -11,7 +11,8 @@ Path ids are percent-encoded (`/v1/people/jane%40example.com`).
 - `GET /v1/erasures/{erasure_id}`: where an erasure stands (from the audit log).
 
 A malformed id or cursor is refused with 400 before anything is read or written; a storage
-failure answers 503 (both operations are safe to retry).
+failure answers 503 (both operations are safe to retry). The privacy services are imported by
+these requests only (they are not needed at the surveys function's cold start).
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ from chalice.app import Response
 
 from touchpoint.models.inputs import query_int
 from touchpoint.observability import logger
-from touchpoint.privacy.erasure import PENDING, ErasureService
-from touchpoint.privacy.export import DEFAULT_PAGE_LINES, InvalidCursorError, export_person
 from touchpoint.privacy.subjects import InvalidPersonIdError, check_person_id
 from touchpoint.runtime import Runtime
 from touchpoint.storage.batches import StorageIncompleteError
@@ -71,6 +70,8 @@ def _storage() -> Iterator[None]:
 
 def erase(runtime: Runtime, principal: Principal, person_id: str) -> Response:
     """Erase a person of the caller's tenant (200 completed, 202 pending)."""
+    from touchpoint.privacy.erasure import PENDING, ErasureService
+
     person = _person_id(person_id)
     with _storage():
         outcome = ErasureService(runtime).erase(
@@ -82,6 +83,8 @@ def erase(runtime: Runtime, principal: Principal, person_id: str) -> Response:
 
 
 def _limit(params: Mapping[str, str]) -> int:
+    from touchpoint.privacy.export import DEFAULT_PAGE_LINES
+
     return query_int(params.get("limit"), "limit", low=1, high=MAX_EXPORT_LINES, default=DEFAULT_PAGE_LINES)
 
 
@@ -89,6 +92,8 @@ def export(
     runtime: Runtime, principal: Principal, person_id: str, params: Mapping[str, str]
 ) -> dict[str, Any]:
     """One page of what is stored about a person of the caller's tenant."""
+    from touchpoint.privacy.export import InvalidCursorError, export_person
+
     person = _person_id(person_id)
     limit = _limit(params)
     after = params.get("after") or None
@@ -111,6 +116,8 @@ def erasure_status(runtime: Runtime, principal: Principal, erasure_id: str) -> d
     """An erasure of the caller's tenant (404 for another tenant's or an unknown id)."""
     if not _ERASURE_ID.match(erasure_id):
         raise bad_request("not an erasure id", field="erasure_id", code="invalid_erasure_id")
+    from touchpoint.privacy.erasure import ErasureService
+
     with _storage():
         outcome = ErasureService(runtime).status(principal.tenant_id, erasure_id)
     if outcome is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from touchpoint.models.surveys import Comment, QuestionKind, Survey
-from touchpoint.text import mask_pii
 from touchpoint.text.engine import LocalSentimentEngine, SentimentEngine
+from touchpoint.text.pii import mask_pii
 
 _ANALYZED_LANGUAGES = ("de", "en")
 

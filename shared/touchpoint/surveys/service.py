@@ -41,7 +41,6 @@ from touchpoint.storage.responses import (
     respondent_keys,
 )
 from touchpoint.storage.surveys import StaleSurveyError, SurveyItemExistsError
-from touchpoint.surveys.comment_analysis import analyze_text_answers
 from touchpoint.surveys.coupons import generate_code
 from touchpoint.surveys.definitions import (
     DEFAULT_IN_STORE_SURVEY_ID,
@@ -369,6 +368,9 @@ class SurveyService:
         if errors:
             raise AnswerValidationError(errors)
         assert channel is not None
+        # imported here: the comment analysis (word lists, classifier) is needed by answers only
+        from touchpoint.surveys.comment_analysis import analyze_text_answers
+
         masked, comments = analyze_text_answers(survey, clean, language, self._runtime.sentiment_engine)
         scores = [
             Score(question_id=q.id, kind=q.kind.value, value=clean[q.id])

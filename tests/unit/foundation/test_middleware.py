@@ -94,20 +94,39 @@ def test_with_tracing_off_the_tracer_is_a_no_op() -> None:
         tracer.put_annotation("tenant_id", "acme")
         assert traced() == "ok"
     assert calls == ["ran"]
-    assert tracer.capture_lambda_handler(traced) is traced
+    assert tracer.capture_lambda_handler(traced)() == "ok"
 
 
-def test_with_tracing_off_the_xray_sdk_is_not_imported() -> None:
-    code = (
-        "import sys; import touchpoint.observability, touchpoint.web.middleware; "
-        "print('aws_xray_sdk.core' in sys.modules)"
-    )
+def _xray_loaded(code: str, trace_disabled: str) -> list[str]:
+    env = {"POWERTOOLS_TRACE_DISABLED": trace_disabled, "PYTHONPATH": str(REPO_ROOT / "shared")}
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", "import sys\n" + code],
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO_ROOT,
-        env={"POWERTOOLS_TRACE_DISABLED": "true", "PYTHONPATH": str(REPO_ROOT / "shared")},
+        env=env,
     ).stdout
-    assert out.strip() == "False"
+    return out.split()
+
+
+def test_with_tracing_off_the_xray_sdk_is_not_imported() -> None:
+    code = (
+        "import touchpoint.observability, touchpoint.web.middleware\n"
+        "from touchpoint.observability import tracer\n"
+        "f = tracer.capture_method(capture_response=False)(lambda: 1)\n"
+        "f()\n"
+        "print('aws_xray_sdk.core' in sys.modules)"
+    )
+    assert _xray_loaded(code, "true") == ["False"]
+
+
+def test_with_tracing_on_the_xray_sdk_is_imported_on_the_first_traced_call_not_at_import() -> None:
+    code = (
+        "from touchpoint.observability import tracer\n"
+        "f = tracer.capture_method(capture_response=False)(lambda: 1)\n"
+        "print('aws_xray_sdk.core' in sys.modules)\n"
+        "f()\n"
+        "print('aws_xray_sdk.core' in sys.modules)"
+    )
+    assert _xray_loaded(code, "false") == ["False", "True"]

@@ -1,0 +1,43 @@
+"""Cold starts: what each function's init imports (no timing asserted: `bench/coldstart.py` measures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.coldstart import Sample, function_environment, function_paths, probe, report
+from touchpoint_cli.paths import HTTP_FUNCTIONS
+
+#: What each HTTP function may load at init among `bench.coldstart.HEAVY` (insights answers alert
+#: routes, whose rules and ids come from `touchpoint.alerts`; never the evaluation and delivery).
+ALLOWED: dict[str, set[str]] = {
+    "ingest": set(),
+    "surveys": set(),
+    "feedback": set(),
+    "insights": {"touchpoint.alerts"},
+}
+
+
+@pytest.mark.parametrize("name", HTTP_FUNCTIONS)
+def test_an_http_function_imports_nothing_a_request_may_not_need(name: str) -> None:
+    sample = probe("app", function_paths(name), function_environment(name))
+    # never DuckDB, pyarrow, the X-Ray SDK, the alert service, the engine, erasure or comment analysis
+    assert set(sample.heavy) <= ALLOWED[name], sample.heavy
+
+
+def test_the_environment_is_the_stage_config_of_the_function() -> None:
+    env = function_environment("ingest")
+    assert env["TOUCHPOINT_STAGE"] == "dev" and env["POWERTOOLS_SERVICE_NAME"] == "ingest"
+
+
+def test_the_report_divides_medians_by_bare_boto3_and_applies_each_goal() -> None:
+    samples = {
+        "boto3": [Sample(0.10, ()), Sample(0.20, ()), Sample(0.12, ())],  # median 0.12
+        "ingest": [Sample(0.30, ()), Sample(0.29, ()), Sample(0.40, ())],  # median 0.30: 2.5x, ok
+        "insights": [Sample(0.31, ()), Sample(0.31, ()), Sample(0.31, ())],  # 0.31 / 0.12 = 2.58x: miss
+        "rollup": [Sample(0.9, ()), Sample(1.1, ()), Sample(0.95, ())],  # median 0.95 s <= 1 s: ok
+    }
+    rows = report(samples)
+    assert rows["boto3"]["ratio"] == 1.0 and rows["boto3"]["meets_goal"] is None
+    assert (rows["ingest"]["ratio"], rows["ingest"]["meets_goal"]) == (2.5, True)
+    assert (rows["insights"]["ratio"], rows["insights"]["meets_goal"]) == (2.58, False)
+    assert (rows["rollup"]["median_s"], rows["rollup"]["meets_goal"]) == (0.95, True)
