@@ -11,11 +11,14 @@ from chalicelib.urls import public_base_url
 from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
 from touchpoint.web.auth import ADMIN, PUBLIC, Principal
+from touchpoint.web.base_path import get_base_path_settings
+from touchpoint.web.contract import FORM_FIELDS, LANG, Operation, Param
 from touchpoint.web.health import register_health
 from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import route
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
+get_base_path_settings()  # TOUCHPOINT_BASE_PATH, the prefix of links and redirects
 get_policy()
 
 app = Chalice(app_name="touchpoint-feedback")
@@ -31,6 +34,22 @@ LOCATION = LOCATIONS + "/{location_id}"
 TOUCHPOINTS = LOCATION + "/touchpoints"
 TOUCHPOINT = TOUCHPOINTS + "/{touchpoint_id}"
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+
+# The contract's outcomes and query parameters (`touchpoint openapi`).
+TAKEN = {409: "the id is taken", 413: "the body is over 16 KB"}
+POSTER_QUERY = (
+    Param("size", "paper size", {"type": "string", "enum": ["A4", "A5"]}),
+    Param("format", "svg (default) or pdf", {"type": "string", "enum": ["svg", "pdf"]}),
+    LANG,
+)
+FORM_OUTCOMES = {
+    404: "unknown, rotated or revoked code",
+    409: "already submitted",
+    410: "the survey is closed",
+    413: "the form is too large",
+    422: "an answer is missing or invalid (the form again)",
+    429: "too many submissions",
+}
 
 
 def _body() -> bytes | None:
@@ -49,7 +68,12 @@ def _query() -> dict[str, str]:
 def _base_url() -> str:
     request = app.current_request
     assert request is not None
-    return public_base_url(get_policy().public_base_url, dict(request.headers), request.context or {})
+    return public_base_url(
+        get_policy().public_base_url,
+        dict(request.headers),
+        request.context or {},
+        get_base_path_settings().base_path,
+    )
 
 
 def _form_request(token: str) -> form.FormRequest:
@@ -65,7 +89,7 @@ def _form_request(token: str) -> form.FormRequest:
     )
 
 
-@route(app, LOCATIONS, access=ADMIN, methods=["POST"])
+@route(app, LOCATIONS, access=ADMIN, methods=["POST"], doc=Operation(body=admin.NewLocation, statuses=TAKEN))
 def create_location(principal: Principal) -> Any:
     """Create a store."""
     return admin.create_location(get_runtime(), principal.tenant_id, _body())
@@ -83,7 +107,9 @@ def get_location(principal: Principal, location_id: str) -> Any:
     return admin.get_location(get_runtime(), principal.tenant_id, location_id)
 
 
-@route(app, TOUCHPOINTS, access=ADMIN, methods=["POST"])
+@route(
+    app, TOUCHPOINTS, access=ADMIN, methods=["POST"], doc=Operation(body=admin.NewTouchpoint, statuses=TAKEN)
+)
 def create_touchpoint(principal: Principal, location_id: str) -> Any:
     """Create a touchpoint (and its QR code) in a store."""
     return admin.create_touchpoint(get_runtime(), principal.tenant_id, location_id, _body(), _base_url())
@@ -101,7 +127,13 @@ def get_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -
     return admin.get_touchpoint(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
 
 
-@route(app, TOUCHPOINT, access=ADMIN, methods=["PUT"])
+@route(
+    app,
+    TOUCHPOINT,
+    access=ADMIN,
+    methods=["PUT"],
+    doc=Operation(body=admin.SurveyBinding, statuses={413: TAKEN[413]}),
+)
 def bind_survey(principal: Principal, location_id: str, touchpoint_id: str) -> Any:
     """Bind a survey to a touchpoint (`{"survey_id": null}`: the default in-store survey)."""
     return admin.bind_survey(
@@ -121,7 +153,7 @@ def revoke_touchpoint(principal: Principal, location_id: str, touchpoint_id: str
     return admin.revoke(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
 
 
-@route(app, TOUCHPOINT + "/qr.svg", access=ADMIN)
+@route(app, TOUCHPOINT + "/qr.svg", access=ADMIN, doc=Operation(media_type="image/svg+xml"))
 def qr_svg(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """The QR code as SVG."""
     return artwork.qr_image(
@@ -129,7 +161,7 @@ def qr_svg(principal: Principal, location_id: str, touchpoint_id: str) -> Respon
     )
 
 
-@route(app, TOUCHPOINT + "/qr.png", access=ADMIN)
+@route(app, TOUCHPOINT + "/qr.png", access=ADMIN, doc=Operation(media_type="image/png"))
 def qr_png(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """The QR code as PNG (send `Accept: image/png`)."""
     return artwork.qr_image(
@@ -137,7 +169,9 @@ def qr_png(principal: Principal, location_id: str, touchpoint_id: str) -> Respon
     )
 
 
-@route(app, TOUCHPOINT + "/poster", access=ADMIN)
+@route(
+    app, TOUCHPOINT + "/poster", access=ADMIN, doc=Operation(query=POSTER_QUERY, media_type="image/svg+xml")
+)
 def poster(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """A printable poster: `?size=A4|A5&format=svg|pdf&lang=de|en` (PDF: send `Accept: application/pdf`)."""
     return artwork.poster_response(
@@ -145,13 +179,27 @@ def poster(principal: Principal, location_id: str, touchpoint_id: str) -> Respon
     )
 
 
-@route(app, "/f/{token}", access=PUBLIC)
+@route(
+    app,
+    "/f/{token}",
+    access=PUBLIC,
+    doc=Operation(
+        query=(LANG,), media_type="text/html", statuses={410: "the survey is closed"}, html_errors=True
+    ),
+)
 def show_form(_principal: None, token: str) -> Response:
     """The public feedback form of a QR code."""
     return form.show_form(get_runtime(), _form_request(token), time.time())
 
 
-@route(app, "/f/{token}", access=PUBLIC, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+@route(
+    app,
+    "/f/{token}",
+    access=PUBLIC,
+    methods=["POST"],
+    content_types=FORM_CONTENT_TYPES,
+    doc=Operation(body=FORM_FIELDS, media_type="text/html", statuses=FORM_OUTCOMES, html_errors=True),
+)
 def submit_form(_principal: None, token: str) -> Response:
     """A submitted feedback form."""
     return form.submit_form(get_runtime(), _form_request(token), get_policy(), time.time())

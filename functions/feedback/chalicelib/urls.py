@@ -6,13 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from touchpoint.qr.codes import form_url
+from touchpoint.web.base_path import base_path
 
 
-def public_base_url(configured: str | None, headers: Mapping[str, str], context: Mapping[str, Any]) -> str:
+def public_base_url(
+    configured: str | None,
+    headers: Mapping[str, str],
+    context: Mapping[str, Any],
+    configured_prefix: str | None = None,
+) -> str:
     """`TOUCHPOINT_PUBLIC_BASE_URL` if set, else this API's own address as the caller reached it.
 
-    Behind API Gateway's own domain (`*.amazonaws.com`) the stage is part of the path; on a custom
-    domain or locally it is not.
+    The address is the host with the request's path prefix (`touchpoint.web.base_path`: the
+    configured `TOUCHPOINT_BASE_PATH`, a proxy's `X-Forwarded-Prefix`, or API Gateway's stage or
+    base path mapping), so a QR code printed from a stage URL opens the form under that stage.
     """
     if configured:
         return configured.rstrip("/")
@@ -21,11 +28,7 @@ def public_base_url(configured: str | None, headers: Mapping[str, str], context:
     proto = lowered.get("x-forwarded-proto", "").split(",")[0].strip() or (
         "https" if host.endswith(".amazonaws.com") else "http"
     )
-    base = f"{proto}://{host}"
-    stage = context.get("stage")
-    if host.endswith(".amazonaws.com") and stage:
-        base += f"/{stage}"
-    return base
+    return f"{proto}://{host}{base_path(headers, context, configured_prefix)}"
 
 
 __all__ = ["form_url", "public_base_url"]

@@ -59,9 +59,14 @@ def html_response(status: int, page: str, headers: Mapping[str, str] | None = No
 
 
 def url(path: str, **params: object) -> str:
-    """A same-origin URL with the non-empty parameters, e.g. `/dashboard?lang=en`."""
+    """A route's URL with the non-empty parameters, e.g. `/dashboard?lang=en` (no prefix: see `link`)."""
     query = urlencode({k: str(v) for k, v in params.items() if v is not None and v != ""})
     return f"{path}?{query}" if query else path
+
+
+def link(base: str, path: str, **params: object) -> str:
+    """A same-origin link under the request's path prefix `base` (`touchpoint.web.base_path`)."""
+    return base + url(path, **params)
 
 
 @dataclass(frozen=True)
@@ -74,15 +79,16 @@ class Link:
     on: bool = False
 
 
-def _languages(lang: Lang, path: str, params: Mapping[str, object]) -> list[Link]:
-    return [Link(url(path, **{**params, "lang": code}), code=code, on=code == lang) for code in LANGS]
+def _languages(lang: Lang, base: str, path: str, params: Mapping[str, object]) -> list[Link]:
+    return [Link(link(base, path, **{**params, "lang": code}), code=code, on=code == lang) for code in LANGS]
 
 
-def _render(name: str, lang: Lang, currency: str = DEFAULT_CURRENCY, **context: Any) -> str:
-    """A page: the template with the language's texts, metric labels and value formats."""
+def _render(name: str, lang: Lang, base: str, currency: str = DEFAULT_CURRENCY, **context: Any) -> str:
+    """A page: the template with the language's texts, metric labels, value formats and link prefix."""
     return TEMPLATES.render(
         name,
         lang=lang,
+        base=base,
         css=Markup(CSS),  # noqa: S704 (the stylesheet shipped with the function, not input)
         t=lambda key, **values: t(lang, key, **values),
         label=lambda metric: metric_label(lang, metric),
@@ -94,16 +100,22 @@ def _render(name: str, lang: Lang, currency: str = DEFAULT_CURRENCY, **context: 
 # Sign-in and errors ------------------------------------------------------------------------------
 
 
-def login_page(lang: Lang, message: str | None = None, next_url: str = "/dashboard") -> str:
-    """The sign-in form (the read key is posted to `/dashboard/login`, then back to `next_url`)."""
+def login_page(lang: Lang, message: str | None = None, next_url: str = "/dashboard", base: str = "") -> str:
+    """The sign-in form (the read key is posted to `/dashboard/login`, then back to `next_url`, a
+    route without the prefix `base`)."""
     return _render(
-        "login.html", lang, message=message, next_url=next_url, languages=_languages(lang, "/dashboard", {})
+        "login.html",
+        lang,
+        base,
+        message=message,
+        next_url=next_url,
+        languages=_languages(lang, base, "/dashboard", {}),
     )
 
 
-def error_page(lang: Lang, message: str) -> str:
+def error_page(lang: Lang, message: str, base: str = "") -> str:
     """A plain error page with a way back."""
-    return _render("error.html", lang, message=message)
+    return _render("error.html", lang, base, message=message)
 
 
 # Dashboard ---------------------------------------------------------------------------------------
@@ -193,10 +205,10 @@ class Score:
 
 
 class _View:
-    """Formatting and links of one dashboard in one language and currency."""
+    """Formatting and links of one dashboard in one language and currency, under the prefix `base`."""
 
-    def __init__(self, lang: Lang, currency: str) -> None:
-        self.lang, self.currency = lang, currency
+    def __init__(self, lang: Lang, currency: str, base: str) -> None:
+        self.lang, self.currency, self.base = lang, currency, base
 
     def fmt(self, metric: str) -> charts.Fmt:
         return lambda v: format_metric(self.lang, metric, v, self.currency)
@@ -211,7 +223,7 @@ class _View:
                 params["date"] = period.first.isoformat()
             else:
                 params["from"], params["to"] = period.first.isoformat(), period.last.isoformat()
-        return url("/dashboard/comments", **params)
+        return link(self.base, "/dashboard/comments", **params)
 
     def day_links(
         self, metric: str, days: Sequence[date], values: Sequence[float | None], **filters: object
@@ -369,16 +381,17 @@ def _series_map(
     return [Series((names or {}).get(key, key), values) for key, values in sorted(ordered)]
 
 
-def dashboard_page(lang: Lang, data: DashboardData, currency: str = DEFAULT_CURRENCY) -> str:
-    """The dashboard of a tenant and period, money in `currency` (ISO 4217)."""
-    view = _View(lang, currency)
+def dashboard_page(lang: Lang, data: DashboardData, currency: str = DEFAULT_CURRENCY, base: str = "") -> str:
+    """The dashboard of a tenant and period, money in `currency` (ISO 4217), links under `base`."""
+    view = _View(lang, currency, base)
     period = data.period
     days = period.dates()
     labels = charts.day_labels(days, lambda d: format_day(lang, d))
     params = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     presets = [
         Link(
-            url(
+            link(
+                base,
                 "/dashboard",
                 **{
                     "from": (period.last - timedelta(days=n - 1)).isoformat(),
@@ -406,9 +419,10 @@ def dashboard_page(lang: Lang, data: DashboardData, currency: str = DEFAULT_CURR
     return _render(
         "dashboard.html",
         lang,
+        base,
         currency,
         tenant_name=data.tenant_name,
-        languages=_languages(lang, "/dashboard", params),
+        languages=_languages(lang, base, "/dashboard", params),
         presets=presets,
         period=period,
         star=view.card(data.north_star, labels, days, width=charts.WIDE),
@@ -419,7 +433,7 @@ def dashboard_page(lang: Lang, data: DashboardData, currency: str = DEFAULT_CURR
         store_metrics=store_metrics,
         stores=view.store_lines(data, store_metrics),
         score=view.score(data),
-        csv_href=url("/v1/summary.csv", **params),
+        csv_href=link(base, "/v1/summary.csv", **params),
     )
 
 
@@ -483,9 +497,9 @@ def _theme(lang: Lang, theme: Mapping[str, Any], score_label: str, names: Mappin
 
 
 def comments_page(
-    lang: Lang, tenant_name: str, document: Mapping[str, Any], store_names: Mapping[str, str]
+    lang: Lang, tenant_name: str, document: Mapping[str, Any], store_names: Mapping[str, str], base: str = ""
 ) -> str:
-    """The comments behind a metric, grouped by theme (most negative first)."""
+    """The comments behind a metric, grouped by theme (most negative first), links under `base`."""
     metric = str(document["metric"])
     period = document["period"]
     filters: dict[str, str] = dict(document["filters"])
@@ -512,14 +526,15 @@ def comments_page(
     return _render(
         "comments.html",
         lang,
+        base,
         tenant_name=tenant_name,
-        languages=_languages(lang, "/dashboard/comments", api_params),
-        back_href=url("/dashboard", lang=lang),
+        languages=_languages(lang, base, "/dashboard/comments", api_params),
+        back_href=link(base, "/dashboard", lang=lang),
         metric=metric,
         when=when,
         scope=scope,
         total=document["total_comments"],
         summary=[f"{t(lang, s)}: {sentiment.get(s, 0)}" for s in ("negative", "neutral", "positive")],
-        csv_href=url("/v1/comments.csv", **api_params),
+        csv_href=link(base, "/v1/comments.csv", **api_params),
         themes=[_theme(lang, theme, score_label, store_names) for theme in document["themes"]],
     )

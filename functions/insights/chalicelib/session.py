@@ -20,11 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
 from touchpoint.web.auth import SESSION_COOKIE, KeyLookup
+from touchpoint.web.base_path import cookie_path
 from touchpoint.web.signin_sessions import SESSION_MAX_AGE_S, issue_session
 
 LANG_COOKIE = "tp_lang"
 MAX_FORM_BYTES = 4096
-_ATTRIBUTES = "HttpOnly; Secure; SameSite=Strict; Path=/"
+_ATTRIBUTES = "HttpOnly; Secure; SameSite=Strict"
 _NEXT_RE = re.compile(r"^/dashboard(?:/comments)?(?:\?[A-Za-z0-9_.~%&=+:-]*)?$")
 
 
@@ -37,20 +38,24 @@ class LoginOutcome:
     kind: str | None = None
 
 
-def session_cookie(record: ApiKeyRecord, pepper: str, now: float) -> str:
-    """`Set-Cookie` value that signs the browser in (a signed session, never the key)."""
+def _attributes(prefix: str) -> str:
+    return f"{_ATTRIBUTES}; Path={cookie_path(prefix)}"
+
+
+def session_cookie(record: ApiKeyRecord, pepper: str, now: float, prefix: str = "") -> str:
+    """`Set-Cookie` value that signs the browser in (a signed session, never the key), for pages under `prefix`."""
     value = issue_session(record, pepper, now)
-    return f"{SESSION_COOKIE}={value}; {_ATTRIBUTES}; Max-Age={SESSION_MAX_AGE_S}"
+    return f"{SESSION_COOKIE}={value}; {_attributes(prefix)}; Max-Age={SESSION_MAX_AGE_S}"
 
 
-def clear_session_cookie() -> str:
-    """`Set-Cookie` value that signs the browser out."""
-    return f"{SESSION_COOKIE}=; {_ATTRIBUTES}; Max-Age=0"
+def clear_session_cookie(prefix: str = "") -> str:
+    """`Set-Cookie` value that signs the browser out (the same `Path` as the session's)."""
+    return f"{SESSION_COOKIE}=; {_attributes(prefix)}; Max-Age=0"
 
 
-def lang_cookie(lang: str) -> str:
+def lang_cookie(lang: str, prefix: str = "") -> str:
     """`Set-Cookie` value that remembers the page language for a year."""
-    return f"{LANG_COOKIE}={lang}; {_ATTRIBUTES}; Max-Age=31536000"
+    return f"{LANG_COOKIE}={lang}; {_attributes(prefix)}; Max-Age=31536000"
 
 
 def cookie_value(headers: Mapping[str, str], name: str) -> str | None:
@@ -99,7 +104,10 @@ def same_origin(headers: Mapping[str, str]) -> bool:
 
 
 def safe_next(value: str | None, lang: str) -> str:
-    """Where to go after signing in: a dashboard page of this site only (never an open redirect)."""
+    """Where to go after signing in: a dashboard page of this site only (never an open redirect).
+
+    The path is the route's, without the request's prefix (the caller adds it to `Location`).
+    """
     if value and _NEXT_RE.fullmatch(value):  # fullmatch: `$` alone lets a trailing newline through
         return value
     return f"/dashboard?lang={lang}"

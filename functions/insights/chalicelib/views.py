@@ -37,6 +37,7 @@ from touchpoint.metrics.registry import METRIC_NAMES, SUMMARY_METRICS
 from touchpoint.models.tenants import Tenant
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import SESSION_COOKIE, Principal
+from touchpoint.web.base_path import request_base_path
 from touchpoint.web.errors import ApiError, bad_request, not_found
 from touchpoint.web.locale import Lang, as_lang, negotiate
 
@@ -129,13 +130,16 @@ def page_lang(request: Request) -> Lang:
 
 def _lang_headers(request: Request, lang: Lang) -> dict[str, str]:
     chosen = params_of(request.query_params).get("lang")
-    return {"Set-Cookie": lang_cookie(lang)} if chosen and chosen[-1] == lang else {}
+    if not (chosen and chosen[-1] == lang):
+        return {}
+    return {"Set-Cookie": lang_cookie(lang, request_base_path(request))}
 
 
 def _this_page(request: Request | None) -> str | None:
+    """The route and query of this request, without its prefix (what the sign-in returns to)."""
     if request is None:
         return None
-    path = str(request.context.get("resourcePath") or request.context.get("path") or "")
+    path = str(request.context.get("resourcePath") or "")
     query = urlencode([(k, v) for k, values in params_of(request.query_params).items() for v in values])
     return f"{path}?{query}" if query else path
 
@@ -145,17 +149,18 @@ def page_error(request: Request | None, error: ApiError) -> Response:
     (so scripts and monitors see they are not signed in; no `WWW-Authenticate`, which would make a
     browser prompt for a password), a refused session also cleared; else an error page."""
     lang = page_lang(request) if request is not None else "de"
+    base = request_base_path(request)
     if error.status in (401, 403):
         back = safe_next(_this_page(request), lang)
         had_session = request is not None and cookie_value(_headers(request), SESSION_COOKIE) is not None
         if not had_session:
-            return pages.html_response(error.status, pages.login_page(lang, next_url=back))
+            return pages.html_response(error.status, pages.login_page(lang, next_url=back, base=base))
         return pages.html_response(
             error.status,
-            pages.login_page(lang, t(lang, "session_expired"), next_url=back),
-            {"Set-Cookie": clear_session_cookie()},
+            pages.login_page(lang, t(lang, "session_expired"), next_url=back, base=base),
+            {"Set-Cookie": clear_session_cookie(base)},
         )
-    return pages.html_response(error.status, pages.error_page(lang, error.message))
+    return pages.html_response(error.status, pages.error_page(lang, error.message, base))
 
 
 def dashboard(runtime: Runtime, principal: Principal, request: Request) -> Response:
@@ -170,7 +175,7 @@ def dashboard(runtime: Runtime, principal: Principal, request: Request) -> Respo
     data = build_dashboard(
         tenant.tenant_id, tenant.name, tenant.config.north_star, period, runtime.metrics, names, alerts
     )
-    page = pages.dashboard_page(lang, data, tenant.config.currency)
+    page = pages.dashboard_page(lang, data, tenant.config.currency, request_base_path(request))
     return pages.html_response(200, page, _lang_headers(request, lang))
 
 
@@ -182,7 +187,7 @@ def comments_view(
     lang = page_lang(request)
     document = comments(runtime, principal, request.query_params, source)
     names = {loc.location_id: loc.name for loc in runtime.locations.list_locations(tenant.tenant_id)}
-    page = pages.comments_page(lang, tenant.name, document, names)
+    page = pages.comments_page(lang, tenant.name, document, names, request_base_path(request))
     return pages.html_response(200, page, _lang_headers(request, lang))
 
 
@@ -190,20 +195,21 @@ def login(runtime: Runtime, request: Request) -> Response:
     """`POST /dashboard/login`: check the read key, set the session cookie, go to the dashboard."""
     form = read_form(request.raw_body)
     lang = as_lang((form or {}).get("lang")) or page_lang(request)
+    base = request_base_path(request)
     if not same_origin(_headers(request)):
-        return pages.html_response(403, pages.error_page(lang, "cross-site sign-in refused"))
+        return pages.html_response(403, pages.error_page(lang, "cross-site sign-in refused", base))
     if form is None:
-        return pages.html_response(400, pages.login_page(lang, t(lang, "login_malformed")))
+        return pages.html_response(400, pages.login_page(lang, t(lang, "login_malformed"), base=base))
     outcome = check_login(form.get("key", ""), runtime.tenants)
     if outcome.record is None:
         message = t(lang, outcome.error or "login_failed", kind=outcome.kind or "")
-        return pages.html_response(401, pages.login_page(lang, message))
+        return pages.html_response(401, pages.login_page(lang, message, base=base))
     return Response(
         body="",
         status_code=303,
         headers={
-            "Location": safe_next(form.get("next"), lang),
-            "Set-Cookie": session_cookie(outcome.record, runtime.settings.key_pepper, time.time()),
+            "Location": base + safe_next(form.get("next"), lang),
+            "Set-Cookie": session_cookie(outcome.record, runtime.settings.key_pepper, time.time(), base),
             "Cache-Control": "no-store",
         },
     )
@@ -211,18 +217,24 @@ def login(runtime: Runtime, request: Request) -> Response:
 
 def logout(request: Request) -> Response:
     """`POST /dashboard/logout`: forget the session cookie."""
+    base = request_base_path(request)
     if not same_origin(_headers(request)):
-        return pages.html_response(403, pages.error_page(page_lang(request), "cross-site sign-out refused"))
+        refused = pages.error_page(page_lang(request), "cross-site sign-out refused", base)
+        return pages.html_response(403, refused)
     return Response(
         body="",
         status_code=303,
-        headers={"Location": "/dashboard", "Set-Cookie": clear_session_cookie(), "Cache-Control": "no-store"},
+        headers={
+            "Location": base + "/dashboard",
+            "Set-Cookie": clear_session_cookie(base),
+            "Cache-Control": "no-store",
+        },
     )
 
 
 def login_page(request: Request) -> Response:
     """`GET /dashboard/login`: the sign-in form."""
-    return pages.html_response(200, pages.login_page(page_lang(request)))
+    return pages.html_response(200, pages.login_page(page_lang(request), base=request_base_path(request)))
 
 
 def as_params(query: Any) -> Mapping[str, list[str]]:
