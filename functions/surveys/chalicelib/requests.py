@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from touchpoint.models.inputs import query_instant, query_int, strict_json
 from touchpoint.models.locations import LOCATION_ID_PATTERN
-from touchpoint.models.surveys import CHANNELS, Survey
+from touchpoint.models.surveys import CHANNELS, Survey, SurveyDefinition
 from touchpoint.storage.responses import Position, ResponseFilter
 from touchpoint.web.errors import ApiError, bad_request, from_validation_error
 
@@ -26,6 +26,12 @@ MAX_RESPONSE_BYTES = 64 * 1024
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 _LOCATION_RE = re.compile(LOCATION_ID_PATTERN)
+
+
+class SurveyUpdate(SurveyDefinition):
+    """Body of `PUT /v1/surveys/{survey_id}`: a definition, and `version` to change it only if unchanged."""
+
+    version: int | None = None
 
 
 def json_body(request: Request, max_bytes: int) -> dict[str, Any]:

@@ -6,7 +6,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+
+
+class FieldProblem(BaseModel):
+    """One invalid field of a request (`errors` of a validation error)."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The JSON body of every error answer (what `ApiError.body()` writes)."""
+
+    code: str
+    message: str
+    field: str | None = None
+    errors: list[FieldProblem] | None = None
 
 
 class ApiError(Exception):

@@ -26,11 +26,14 @@ from touchpoint.models.inputs import InputError, text_problem
 from touchpoint.observability import logger
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import WRITE, Access, Principal, authenticate, write_key_from_json
+from touchpoint.web.contract import UNDOCUMENTED, Operation
 from touchpoint.web.errors import ApiError, bad_request, is_transient_storage_error, storage_unavailable
 from touchpoint.web.key_cache import cached_write_keys
 
 View = Callable[..., Any]
 ACCESS_ATTRIBUTE = "__touchpoint_access__"
+OPERATION_ATTRIBUTE = "__touchpoint_operation__"
+HTML_ERRORS_ATTRIBUTE = "__touchpoint_html_errors__"
 JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -119,6 +122,7 @@ def route(
     content_types: Sequence[str] | None = None,
     on_error: Callable[[ApiError], Response] | None = None,
     cors: CORSConfig | None = None,
+    doc: Operation = UNDOCUMENTED,
 ) -> Callable[[View], View]:
     """Register `view(principal, **uri_params)` as a route that checks `access` first.
 
@@ -126,6 +130,7 @@ def route(
     any JSON-serialisable value (sent with 200). `on_error` renders client errors (4xx, including
     a missing or rejected key) for routes that answer browsers with HTML instead of JSON. `cors`
     lets browsers on other origins call the route (Chalice adds the headers and the preflight).
+    `doc` is what the API contract (`touchpoint openapi`) says about its body, answer and query.
     """
 
     def decorator(view: View) -> View:
@@ -161,6 +166,8 @@ def route(
             return json_response(200, result)
 
         setattr(handler, ACCESS_ATTRIBUTE, access)
+        setattr(handler, OPERATION_ATTRIBUTE, doc)
+        setattr(handler, HTML_ERRORS_ATTRIBUTE, on_error is not None)
         kwargs: dict[str, Any] = {"methods": list(methods)}
         if content_types is not None:
             kwargs["content_types"] = list(content_types)

@@ -99,6 +99,7 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/dashboard/login", "GET"): PUBLIC,
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
+    ("insights", "/openapi.json", "GET"): PUBLIC,
 }
 
 # Path parameters that name one of the tenant's stored objects: another tenant gets 404 for them.
