@@ -10,6 +10,7 @@ import click
 
 from touchpoint_cli.demo import demo_command
 from touchpoint_cli.docs import docs
+from touchpoint_cli.openapi import openapi_command
 from touchpoint_cli.privacy import erase_command, export_person_command, sweep_command
 from touchpoint_cli.qr import qr
 from touchpoint_cli.rollup import backfill_command, rollup_command
@@ -71,6 +72,7 @@ cli.add_command(export_person_command)
 cli.add_command(sweep_command)
 cli.add_command(train_sentiment_command)
 cli.add_command(docs)
+cli.add_command(openapi_command)
 
 if __name__ == "__main__":
     cli()
