@@ -2,7 +2,10 @@
 
 Each request is matched against the routes of the Chalice apps in order and handed to that app
 through Chalice's own `LocalGateway` (the API Gateway emulation `chalice local` uses). `/health`
-is answered here with the health of every function.
+is answered here with the health of every function. With a base path (`touchpoint dev
+--base-path /api`) every route is served under it only: the prefix is taken off before routing
+and handed on as `X-Forwarded-Prefix`, as a proxy that mounts the functions under a path does,
+so pages and redirects carry it (`touchpoint.web.base_path`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException, RouteMatcher
 
 from touchpoint.runtime import get_runtime
+from touchpoint.web.base_path import FORWARDED_PREFIX_HEADER, normalize_prefix
 from touchpoint.web.health import health_report
 
 
@@ -49,12 +53,29 @@ def mount(name: str, app: Any) -> MountedApp:
     )
 
 
-class Router:
-    """Dispatches requests to mounted apps; answers `/health` for all of them."""
+def _not_found(path: str) -> dict[str, Any]:
+    return {
+        "statusCode": 404,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"code": "not_found", "message": f"no route for {path}"}),
+    }
 
-    def __init__(self, apps: list[MountedApp], scheduled: dict[str, list[str]]) -> None:
+
+def base_path_option(value: str) -> str:
+    """A `--base-path` as the router takes it (`/api`; `""` for the root); ValueError when not a plain path."""
+    prefix = normalize_prefix(value)
+    if prefix is None:
+        raise ValueError(f"the base path must be a path like /api, got {value!r}")
+    return prefix
+
+
+class Router:
+    """Dispatches requests to mounted apps under `base_path` (`""`: the root); answers `/health` for all."""
+
+    def __init__(self, apps: list[MountedApp], scheduled: dict[str, list[str]], base_path: str = "") -> None:
         self.apps = apps
         self.scheduled = scheduled  # non-HTTP function name -> its Lambda function names
+        self.base_path = base_path_option(base_path)
 
     def health(self) -> tuple[int, dict[str, Any]]:
         """The state of every function, HTTP and scheduled."""
@@ -75,8 +96,26 @@ class Router:
         ok = all(f.get("status") == "ok" for f in functions.values())
         return (200 if ok else 503), {"status": "ok" if ok else "degraded", "functions": functions}
 
+    def _strip_prefix(self, path: str, headers: dict[str, str]) -> str | None:
+        """The path without the base path (None when outside it); tells the app the prefix."""
+        if not self.base_path:
+            return path
+        bare = path.split("?", 1)[0]
+        if bare != self.base_path and not bare.startswith(self.base_path + "/"):
+            return None
+        # A proxy in front of this server may have sent its own prefix: ours comes after it.
+        outer = normalize_prefix(headers.get(FORWARDED_PREFIX_HEADER, "").split(",")[0]) or ""
+        headers[FORWARDED_PREFIX_HEADER] = outer + self.base_path
+        inner = path[len(self.base_path) :]
+        return inner if inner.startswith("/") else "/" + inner
+
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, Any]:
         """Route one request; returns an API Gateway style response dict."""
+        headers = {k.lower(): v for k, v in headers.items()}
+        inner = self._strip_prefix(path, headers)
+        if inner is None:
+            return _not_found(path.split("?", 1)[0])
+        path = inner
         bare_path = path.split("?", 1)[0]
         if bare_path in ("/health", "/health/") and method in ("GET", "HEAD"):
             status, document = self.health()
@@ -88,11 +127,7 @@ class Router:
         for mounted in self.apps:
             if mounted.matches(bare_path):
                 return mounted.gateway.handle_request(method, path, headers, body)
-        return {
-            "statusCode": 404,
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"code": "not_found", "message": f"no route for {bare_path}"}),
-        }
+        return _not_found(bare_path)
 
 
 def _handler_class(router: Router) -> type[BaseHTTPRequestHandler]:
@@ -152,13 +187,14 @@ class DevServer:
     def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 8000) -> None:
         self.httpd = ThreadingHTTPServer((host, port), _handler_class(router))
         self.httpd.daemon_threads = True
+        self.base_path = router.base_path
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        """The base URL, e.g. http://127.0.0.1:8000."""
+        """The base URL with the base path, e.g. http://127.0.0.1:8000 or http://127.0.0.1:8000/api."""
         host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"http://{host!s}:{port}{self.base_path}"
 
     def start(self) -> None:
         """Serve in a background thread."""

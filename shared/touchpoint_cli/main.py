@@ -9,6 +9,7 @@ from types import FrameType
 import click
 
 from touchpoint_cli.demo import demo_command
+from touchpoint_cli.devserver import base_path_option
 from touchpoint_cli.docs import docs
 from touchpoint_cli.openapi import openapi_command
 from touchpoint_cli.privacy import erase_command, export_person_command, sweep_command
@@ -25,12 +26,25 @@ def cli() -> None:
     """Touchpoint operator commands."""
 
 
+def _base_path(_context: click.Context, _parameter: click.Parameter, value: str) -> str:
+    try:
+        return base_path_option(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @cli.command()
 @click.option("--port", default=8000, show_default=True, help="Port of the API on 127.0.0.1.")
 @click.option("--aws-port", default=None, type=int, help="Port of the moto server (default: a free one).")
-def dev(port: int, aws_port: int | None) -> None:
+@click.option(
+    "--base-path",
+    default="",
+    callback=_base_path,
+    help="Serve every route under this path, e.g. /api (as API Gateway's stage URL does; default: the root).",
+)
+def dev(port: int, aws_port: int | None, base_path: str) -> None:
     """Start the local stack: moto, the resources of infra/, every HTTP function and a demo tenant."""
-    stack = LocalStack(port=port, aws_port=aws_port)
+    stack = LocalStack(port=port, aws_port=aws_port, base_path=base_path)
     stopping = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -17,7 +17,7 @@ import boto3
 from touchpoint.models.tenants import KeyKind, TenantConfig
 from touchpoint.runtime import get_runtime, reset_runtime
 from touchpoint_cli.apps import load_app
-from touchpoint_cli.devserver import DevServer, Router, mount
+from touchpoint_cli.devserver import DevServer, Router, base_path_option, mount
 from touchpoint_cli.moto_threads import serialize_dynamodb_writes
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
 from touchpoint_cli.resources import deploy_stack
@@ -63,9 +63,14 @@ class LocalStack:
     """Starts and stops moto, the resources, the functions' HTTP server and the demo seed."""
 
     def __init__(
-        self, port: int = 8000, aws_port: int | None = None, state_dir: Path = LOCAL_STATE_DIR
+        self,
+        port: int = 8000,
+        aws_port: int | None = None,
+        state_dir: Path = LOCAL_STATE_DIR,
+        base_path: str = "",
     ) -> None:
         self.port = port
+        self.base_path = base_path_option(base_path)  # every route under it (`touchpoint dev --base-path`)
         self.aws_port = aws_port or free_port()
         self.state_dir = state_dir
         self._moto: Any = None
@@ -94,7 +99,7 @@ class LocalStack:
             for name in ALL_FUNCTIONS
             if name not in HTTP_FUNCTIONS
         }
-        self._server = DevServer(Router(apps, scheduled), port=self.port)
+        self._server = DevServer(Router(apps, scheduled, self.base_path), port=self.port)
         self._server.start()
         self.info = self._seed(self._server.url, aws_url)
         self.state_dir.mkdir(parents=True, exist_ok=True)
