@@ -175,6 +175,18 @@ def _handler_class(router: Router) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle  # noqa: N815
 
+        def _method_not_allowed(self) -> None:
+            body = {"code": "method_not_allowed", "message": f"{self.command} is not supported"}
+            self._send(
+                {"statusCode": 405, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+            )
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, CONNECT, made-up ones): 405 in JSON, not http.server's 501 page.
+            if name.startswith("do_"):
+                return self._method_not_allowed
+            raise AttributeError(name)
+
         def log_message(self, format: str, *args: Any) -> None:
             pass
 

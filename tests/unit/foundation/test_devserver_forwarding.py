@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import threading
 from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
@@ -53,3 +54,19 @@ def test_a_client_sent_forwarded_for_gets_the_socket_address_appended(
     _get(httpd, {})
     assert recorder.headers[0]["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
     assert recorder.headers[1]["x-forwarded-for"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "BREW"])
+def test_a_method_no_route_serves_gets_405_json_not_a_server_error(
+    server: tuple[ThreadingHTTPServer, _Recorder], method: str
+) -> None:
+    httpd, recorder = server
+    connection = http.client.HTTPConnection("127.0.0.1", httpd.server_address[1], timeout=5)
+    try:
+        connection.request(method, "/v1/track")
+        response = connection.getresponse()
+        assert response.status == 405
+        assert json.loads(response.read())["code"] == "method_not_allowed"
+    finally:
+        connection.close()
+    assert recorder.headers == []
