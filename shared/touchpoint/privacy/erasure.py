@@ -41,7 +41,13 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.observability import logger
 from touchpoint.privacy.lake_scan import LakeScanner, ScanResult
 from touchpoint.privacy.subjects import check_person_id, link_closure, new_request_id, subject_hash
-from touchpoint.storage.lake_layout import DIGESTS_AREA, PEOPLE_AREAS, partition_date, partition_prefix
+from touchpoint.storage.lake_layout import (
+    DIGEST_AREAS,
+    DIGESTS_AREA,
+    PEOPLE_AREAS,
+    partition_date,
+    partition_prefix,
+)
 from touchpoint.storage.privacy_records import PersonItem, utc_day
 from touchpoint.storage.privacy_state import ERASURE, AuditEntry, ErasureJob
 
@@ -335,7 +341,8 @@ class ErasureService:
         )
 
     def _drop_derived_days(self, job: ErasureJob) -> int:
-        """Step 5a: delete the day digests and person-score exports that may hold the person's rows."""
+        """Step 5a: delete the day digests (every table's area and the legacy layout's) and person-score
+        exports that may hold the person's rows; returns the digest days removed."""
         if job.first_day is None or job.last_day is None:
             return 0
         first, last = affected_days(
@@ -344,7 +351,7 @@ class ErasureService:
         lake = self._runtime.lake
         partitions = [
             prefix
-            for area in (DIGESTS_AREA, *PEOPLE_AREAS)
+            for area in (*DIGEST_AREAS, *PEOPLE_AREAS)
             for prefix in lake.list_partitions(partition_prefix(area, job.tenant_id))
             if (day := partition_date(prefix)) is not None
             and first - timedelta(days=1) <= day <= last + timedelta(days=1)
@@ -352,7 +359,7 @@ class ErasureService:
         self._runtime.lake_maintenance.delete_keys(
             [key for prefix in partitions for key in lake.list_keys(prefix)]
         )
-        return sum(1 for prefix in partitions if prefix.startswith(DIGESTS_AREA + "/"))
+        return len({partition_date(prefix) for prefix in partitions if prefix.startswith(DIGESTS_AREA + "/")})
 
     def _mark_dirty(self, job: ErasureJob) -> list[date]:
         """Step 5: mark the rolled-up days whose metrics may include the person dirty."""

@@ -10,7 +10,7 @@ retention when written) has passed, up to about 48 hours late. The sweep adds, p
   UTC day, the day a response was submitted, the day input was rejected, the tenant-local day of
   a rollup digest or score export): every `dt=` partition of `raw/events/`, `raw/compacted/`,
   `quarantine/events/`,
-  `digests/` and `exports/people/`
+  `digests/<table>/` (and the layout before, `digests/tenant=<t>/`) and `exports/people/`
   before today minus `retention_days_events`, and of
   `responses/` before today minus `retention_days_responses`, is listed (`Delimiter="/"`) and its
   objects deleted with `DeleteObjects`, 1,000 keys per request;
@@ -45,7 +45,7 @@ from touchpoint.privacy.comment_retention import expire_comments, expire_copy_li
 from touchpoint.storage.lake import decode_jsonl_gz, encode_jsonl_gz
 from touchpoint.storage.lake_layout import (
     COMPACTED_AREA,
-    DIGESTS_AREA,
+    DIGEST_AREAS,
     EVENTS_AREA,
     PEOPLE_AREAS,
     QUARANTINE_AREA,
@@ -59,9 +59,9 @@ from touchpoint.surveys.lake_copy import response_lake_key, survey_event_key
 if TYPE_CHECKING:
     from touchpoint.runtime import Runtime
 
-#: Areas kept as long as raw events; `digests/` and `exports/people/...` hold the rollup's
+#: Areas kept as long as raw events; `digests/...` and `exports/people/...` hold the rollup's
 #: per-person day summaries and engagement scores.
-EVENT_AREAS = (EVENTS_AREA, COMPACTED_AREA, QUARANTINE_AREA, DIGESTS_AREA, *PEOPLE_AREAS)
+EVENT_AREAS = (EVENTS_AREA, COMPACTED_AREA, QUARANTINE_AREA, *DIGEST_AREAS, *PEOPLE_AREAS)
 _ATTEMPTS = 6
 
 

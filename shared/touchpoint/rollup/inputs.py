@@ -5,8 +5,12 @@ once a day is settled, compacted into `raw/compacted/tenant=<t>/dt=<UTC date>/*.
 are read) and copies of survey
 responses under `responses/tenant=<t>/dt=<UTC date>/` (gzip JSON lines). Ingest partitions an event by the
 UTC date of its (skew-corrected) time and a response by the UTC date it was submitted. Each run
-also leaves the digest of its tenant-local day under `digests/tenant=<t>/dt=<local date>/` (small
-Parquet tables, see `touchpoint.engine.history`).
+also leaves the digest of its tenant-local day, one small Parquet table per area:
+`digests/<table>/tenant=<t>/dt=<local date>/<table>.parquet` (see `touchpoint.engine.history`);
+they are downloaded into `<dest>/digests/<local date>/<table>.parquet`, the folder the engine reads.
+A day counts as digested only when every table of it is there (a run that died while uploading,
+or an erasure that stopped half way, leaves the day to be read raw and healed). Digests of the
+layout before (`digests/tenant=<t>/dt=<d>/`) are not read: those days count as undigested.
 
 For tenant-local day `D` the engine's windows reach back a year (CLV). The loader reads that
 history from the digests of `D - 365 .. D - 1` and raw events only from `raw_from - 1` to the end
@@ -14,7 +18,7 @@ of `D + 1` (a session that starts on `D` may run past midnight), responses from
 `min(raw_from, D - 29)` (the 30-day NPS) to the end of `D`. `raw_from` is `D` when every earlier
 day with raw data has a digest; otherwise it is the first such day without one (never rolled up,
 or its digest removed by an erasure), and the run heals those digests for the runs after it.
-Listing a tenant's partitions is one request per area.
+Listing a tenant's partitions is one request per area (each digest table is an area).
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from touchpoint.engine.inputs import EngineInputs
 from touchpoint.storage.lake import LakeRepository
 from touchpoint.storage.lake_layout import (
     COMPACTED_AREA,
-    DIGESTS_AREA,
+    DIGEST_TABLE_AREAS,
     EVENTS_AREA,
     RESPONSES_AREA,
-    digest_prefix,
+    digest_key,
     partition_date,
     partition_prefix,
 )
@@ -189,11 +193,11 @@ class LakeInputLoader:
     ) -> LoadedInputs:
         """Download what the run of tenant-local `day` needs: digests of earlier days, recent raw objects."""
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-load") as pool:
-            areas = (EVENTS_AREA, COMPACTED_AREA, RESPONSES_AREA, DIGESTS_AREA)
+            areas = (EVENTS_AREA, COMPACTED_AREA, RESPONSES_AREA, *DIGEST_TABLE_AREAS)
             listed = pool.map(
                 lambda area: self._lake.list_partitions(partition_prefix(area, tenant_id)), areas
             )
-            landed, compacted, responses, digests = ([partition_date(p) for p in found] for found in listed)
+            landed, compacted, responses, *tables = ([partition_date(p) for p in found] for found in listed)
             events = landed + compacted
             raw_days = {
                 local
@@ -201,7 +205,7 @@ class LakeInputLoader:
                 if utc_day is not None
                 for local in local_days_of(utc_day, timezone)
             }
-            digest_days = {d for d in digests if d is not None}
+            digest_days = set.intersection(*({d for d in days if d is not None} for days in tables))
             raw_from = choose_raw_from(day, raw_days, digest_days)
             first = day - timedelta(days=LOOKBACK_DAYS)
             usable = sorted(d for d in digest_days if first <= d < raw_from)
@@ -218,11 +222,12 @@ class LakeInputLoader:
         for digest_day in days:
             folder = dest / digest_day.isoformat()
             folder.mkdir(parents=True, exist_ok=True)
-            prefix = digest_prefix(tenant_id, digest_day)
             for table in DIGEST_TABLES:
                 if digest_day < activity_first and table in ("person_days", "session_days", "plan_rows"):
                     continue  # outside every activity window of this run
-                jobs.append((digest_day, prefix + f"{table}.parquet", folder / f"{table}.parquet"))
+                jobs.append(
+                    (digest_day, digest_key(tenant_id, digest_day, table), folder / f"{table}.parquet")
+                )
         sizes = list(pool.map(lambda job: self._download_if_present(job[1], job[2]), jobs))
         result: dict[date, tuple[Path, int]] = {}
         for (digest_day, _, path), size in zip(jobs, sizes, strict=True):

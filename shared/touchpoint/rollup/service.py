@@ -41,7 +41,7 @@ from touchpoint.rollup.engine_choice import DEFAULT_SPARK_THRESHOLD_BYTES, Engin
 from touchpoint.rollup.exports import export_rows, render_csv, render_parquet
 from touchpoint.rollup.inputs import LakeInputLoader, input_windows
 from touchpoint.storage.lake import LakeRepository
-from touchpoint.storage.lake_layout import digest_prefix, export_keys, people_export_keys
+from touchpoint.storage.lake_layout import digest_key, export_keys, people_export_keys
 from touchpoint.storage.metrics import MetricsRepository, new_run_id
 from touchpoint.storage.rollup_state import RollupStateRepository
 from touchpoint.storage.tenants import TenantRepository
@@ -247,7 +247,7 @@ class RollupService:
                 result = self._compactor.compact(tenant_id, utc_day)
                 if result.outcome != "nothing to do":
                     logger.info("partition compacted", extra={"tenant_id": tenant_id, **result.summary()})
-                if result.key is not None:
+                if result.keys:
                     done.append(utc_day)
             utc_day += timedelta(days=1)
         return done
@@ -272,11 +272,12 @@ class RollupService:
         )
 
     def _upload_digests(self, tenant_id: str, folder: Path) -> int:
-        """Put every `<folder>/<day>/<table>.parquet` the engine wrote; returns the days written."""
+        """Put every `<folder>/<day>/<table>.parquet` the engine wrote, each table into its own area
+        (`touchpoint.storage.lake_layout.digest_key`); returns the days written."""
         if not folder.is_dir():
             return 0
         uploads = [
-            (digest_prefix(tenant_id, date.fromisoformat(day_dir.name)) + path.name, path)
+            (digest_key(tenant_id, date.fromisoformat(day_dir.name), path.stem), path)
             for day_dir in sorted(folder.iterdir())
             for path in sorted(day_dir.glob("*.parquet"))
         ]
@@ -289,7 +290,7 @@ class RollupService:
                     uploads,
                 )
             )
-        return len({key.rsplit("/", 1)[0] for key, _ in uploads})
+        return len({path.parent.name for _, path in uploads})
 
     def _remove_replaced(self, tenant_id: str, day: date, run_id: str, previous: str | None) -> list[str]:
         try:

@@ -10,7 +10,7 @@ Hive style as `<area>/tenant=<t>/dt=<YYYY-MM-DD>/`:
 | `raw/landing-errors` | records Firehose could not partition (its own sub-layout) | Firehose |
 | `quarantine/events` | each rejected event and its reasons, by received UTC day | ingest |
 | `responses` | one object per survey response, by UTC submission day | surveys, feedback |
-| `digests` | per tenant-local day Parquet summaries the rollup's history windows read | the rollup |
+| `digests/<table>` | per tenant-local day Parquet summaries the rollup's history windows read, one area per digest table (one Glue table each) | the rollup |
 | `exports/metrics/{csv,parquet}` | the day's metric points | the rollup |
 | `exports/people/{csv,parquet}` | the day's per-person engagement scores (personal data) | the rollup |
 | `exports/responses` | response exports handed out as presigned URLs | surveys |
@@ -33,8 +33,23 @@ LANDING_ERRORS_AREA = "raw/landing-errors"
 QUARANTINE_AREA = "quarantine/events"
 #: Survey and feedback responses (the rollup's input).
 RESPONSES_AREA = "responses"
-#: Rollup digests of tenant-local days.
+#: Rollup digests of tenant-local days: the parent of one area per digest table (the lifecycle
+#: rule's prefix).
 DIGESTS_AREA = "digests"
+#: The digest tables (`touchpoint.engine.history.DIGEST_TABLES`; a unit test keeps both in step).
+DIGEST_TABLE_NAMES: tuple[str, ...] = (
+    "person_days",
+    "session_days",
+    "order_rows",
+    "plan_rows",
+    "feedback_rows",
+    "tracked",
+)
+#: Where a tenant-day's digest tables sat side by side before each had its own area
+#: (`digests/tenant=<t>/dt=<d>/<table>.parquet`). No longer written or read (the rollup finds no
+#: digest there, reads those days raw and writes them anew); erasure and the retention sweep still
+#: clear it until the lifecycle rule has expired it.
+LEGACY_DIGESTS_AREA = DIGESTS_AREA
 #: Daily metric points, one area per file format.
 METRICS_PARQUET_AREA = "exports/metrics/parquet"
 METRICS_CSV_AREA = "exports/metrics/csv"
@@ -92,9 +107,22 @@ def response_key(tenant_id: str, day: date, response_id: str) -> str:
     return f"{partition_prefix(RESPONSES_AREA, tenant_id, day)}{response_id}.jsonl.gz"
 
 
-def digest_prefix(tenant_id: str, day: date) -> str:
-    """`digests/tenant=<t>/dt=<local day>/`: where the digest of a tenant-local day lives."""
-    return partition_prefix(DIGESTS_AREA, tenant_id, day)
+def digest_area(table: str) -> str:
+    """`digests/<table>`: the area of one digest table (ValueError for a table the layout lacks)."""
+    if table not in DIGEST_TABLE_NAMES:
+        raise ValueError(f"unknown digest table {table!r}")
+    return f"{DIGESTS_AREA}/{table}"
+
+
+#: The area of each digest table, in `DIGEST_TABLE_NAMES` order.
+DIGEST_TABLE_AREAS: tuple[str, ...] = tuple(digest_area(table) for table in DIGEST_TABLE_NAMES)
+#: Every area that may hold digests (the per-table areas and the legacy one).
+DIGEST_AREAS: tuple[str, ...] = (*DIGEST_TABLE_AREAS, LEGACY_DIGESTS_AREA)
+
+
+def digest_key(tenant_id: str, day: date, table: str) -> str:
+    """`digests/<table>/tenant=<t>/dt=<local day>/<table>.parquet`: one table of a tenant-local day's digest."""
+    return f"{partition_prefix(digest_area(table), tenant_id, day)}{table}.parquet"
 
 
 def export_keys(tenant_id: str, day: date) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from touchpoint.models.tenants import (
 )
 from touchpoint.privacy.retention_sweep import RetentionSweeper
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake_layout import partition_prefix
+from touchpoint.storage.lake_layout import DIGEST_TABLE_AREAS, partition_prefix
 from touchpoint_cli.apps import load_app
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -61,7 +61,9 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
         _put(aws, "raw/compacted", t, _ago(31)),  # a compacted day of events
         _put(aws, "quarantine/events", t, _ago(31)),
         _put(aws, "responses", t, _ago(61)),
-        _put(aws, "digests", t, _ago(31)),  # the rollup's day digest (person ids): kept as events
+        # the rollup's day digest (person ids), one area per table: kept as events
+        *(_put(aws, area, t, _ago(31)) for area in DIGEST_TABLE_AREAS),
+        _put(aws, "digests", t, _ago(31)),  # the layout before each digest table had its own area
         _put(aws, "exports/people/csv", t, _ago(31)),  # per-person scores: kept as events
         _put(aws, "exports/people/parquet", t, _ago(31)),
         _put(aws, "exports/people", t, _ago(31)),  # the layout before each format had its own prefix
@@ -69,6 +71,7 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     kept = [
         _put(aws, "raw/events", t, _ago(30)),
         _put(aws, "quarantine/events", t, _ago(30)),
+        _put(aws, "digests/person_days", t, _ago(30)),
         _put(aws, "digests", t, _ago(30)),
         _put(aws, "responses", t, _ago(60)),
         _put(aws, "responses", t, _ago(31)),
@@ -81,13 +84,14 @@ def test_partitions_older_than_the_tenants_own_retention_go_and_nothing_else(
     brief = aws.tenants.get_tenant(t)
     assert brief is not None
     dry = RetentionSweeper(aws).sweep_tenant(brief, NOW, dry_run=True)
-    assert dry.objects_deleted == 9 and sorted(lake_state(aws)) == sorted(gone + kept)
+    assert dry.objects_deleted == 15 and sorted(lake_state(aws)) == sorted(gone + kept)
     report = RetentionSweeper(aws).sweep_tenant(brief, NOW)
-    assert report.objects_deleted == 9
+    assert report.objects_deleted == 15
     assert {area: len(p) for area, p in report.partitions.items()} == {
         "raw/events": 2,
         "raw/compacted": 1,
         "quarantine/events": 1,
+        **{area: 1 for area in DIGEST_TABLE_AREAS},
         "digests": 1,
         "exports/people/parquet": 1,
         "exports/people/csv": 1,

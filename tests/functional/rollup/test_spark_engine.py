@@ -23,7 +23,7 @@ from touchpoint.observability import logger
 from touchpoint.rollup.service import RollupResult
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
-from touchpoint.storage.lake_layout import digest_prefix, export_keys, people_export_keys
+from touchpoint.storage.lake_layout import DIGEST_TABLE_NAMES, digest_key, export_keys, people_export_keys
 from touchpoint_cli.main import cli
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -53,7 +53,8 @@ def _outputs(runtime: Runtime, tenant_id: str) -> dict[str, list[tuple[Any, ...]
         "metrics": _table_rows(lake.get_bytes(export_keys(tenant_id, DAY)[1]), drop=("run_id",)),
         "people": _table_rows(lake.get_bytes(people_export_keys(tenant_id, DAY)[1]), drop=("run_id",)),
     }
-    for key in lake.list_keys(digest_prefix(tenant_id, DAY)):
+    for table in DIGEST_TABLE_NAMES:
+        key = digest_key(tenant_id, DAY, table)
         found[key.rsplit("/", 1)[-1]] = sorted(
             (tuple(sorted(map(repr, v)) if isinstance(v, list) else v for v in row) for row in _table_rows(lake.get_bytes(key))),
             key=repr,

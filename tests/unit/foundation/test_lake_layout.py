@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from touchpoint.storage import lake_layout as layout
 from touchpoint_cli.cfn import load_template
 
@@ -27,7 +29,10 @@ def test_keys_are_hive_partitions_of_their_area() -> None:
         == "raw/compacted/tenant=acme/dt=2026-11-22/events-1764000000000-0f0f0f0f.parquet"
     )
     assert layout.compacted_key("acme", DAY, 5, "x").endswith("/events-0000000000005-x.parquet")
-    assert layout.digest_prefix("acme", DAY) == "digests/tenant=acme/dt=2026-11-22/"
+    assert (
+        layout.digest_key("acme", DAY, "person_days")
+        == "digests/person_days/tenant=acme/dt=2026-11-22/person_days.parquet"
+    )
     assert layout.export_keys("acme", DAY) == (
         "exports/metrics/csv/tenant=acme/dt=2026-11-22/metrics.csv",
         "exports/metrics/parquet/tenant=acme/dt=2026-11-22/metrics.parquet",
@@ -42,8 +47,27 @@ def test_keys_are_hive_partitions_of_their_area() -> None:
     )
 
 
+def test_each_digest_table_has_its_own_area_under_the_digests_prefix() -> None:
+    from touchpoint.engine.history import DIGEST_TABLES
+
+    assert tuple(DIGEST_TABLES) == layout.DIGEST_TABLE_NAMES  # the engine's tables, in its order
+    assert tuple(f"digests/{t}" for t in DIGEST_TABLES) == layout.DIGEST_TABLE_AREAS
+    keys = {layout.digest_key("acme", DAY, t) for t in DIGEST_TABLES}
+    assert len({key.rsplit("/", 1)[0] for key in keys}) == len(DIGEST_TABLES)  # no folder shared
+    assert all(key.startswith(layout.DIGESTS_AREA + "/") for key in keys)  # the lifecycle rule's prefix
+    # erasure and the sweep also clear the legacy layout (`digests/tenant=<t>/dt=<d>/<table>.parquet`)
+    assert (*layout.DIGEST_TABLE_AREAS, "digests") == layout.DIGEST_AREAS
+    assert layout.partition_prefix(layout.LEGACY_DIGESTS_AREA, "acme") == "digests/tenant=acme/"
+
+
+def test_an_unknown_digest_table_has_no_area() -> None:
+    for table in ("", "persons", "../raw", "tenant=acme"):
+        with pytest.raises(ValueError, match="unknown digest table"):
+            layout.digest_key("acme", DAY, table)
+
+
 def test_partition_date_reads_only_dt_partitions() -> None:
-    assert layout.partition_date(layout.digest_prefix("acme", DAY)) == DAY
+    assert layout.partition_date(layout.digest_key("acme", DAY, "tracked").rsplit("/", 1)[0]) == DAY
     assert layout.partition_date("digests/tenant=acme/") is None
     assert layout.partition_date("digests/tenant=acme/dt=2026-13-01/") is None
 
@@ -69,6 +93,7 @@ def test_the_template_lands_and_expires_the_areas_of_the_layout() -> None:
         layout.QUARANTINE_AREA,
         layout.RESPONSES_AREA,
         layout.DIGESTS_AREA,
+        *layout.DIGEST_AREAS,
         *layout.PEOPLE_AREAS,
         layout.RESPONSE_EXPORTS_AREA,
     ):
