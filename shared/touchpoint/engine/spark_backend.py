@@ -317,10 +317,25 @@ class SparkBackend:
         return view
 
     def parquet_source(self, files: Sequence[str]) -> tuple[str, dict[str, Any]]:
-        """A view of Parquet files (columns unioned by name)."""
-        return self._source_view(
-            "tp_parquet", self.spark.read.option("mergeSchema", "true").parquet(*files)
-        ), {}
+        """A view of local Parquet files (columns unioned by name), read on the driver.
+
+        These are the day digests the rollup downloaded: small, and on EMR the executors cannot
+        see the driver's disk, so the driver reads them with pyarrow and hands Spark the rows.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from pyspark.sql.types import TimestampNTZType, TimestampType
+
+        table = pa.concat_tables([pq.read_table(name) for name in files], promote_options="default")
+        frame = self.spark.createDataFrame(table)
+        naive = [  # the files' timestamps are naive UTC, as every timestamp of the engine
+            frame[field.name].cast(TimestampNTZType()).alias(field.name)
+            if isinstance(field.dataType, TimestampType)
+            else frame[field.name]
+            for field in frame.schema.fields
+        ]
+        return self._source_view("tp_parquet", frame.select(*naive)), {}
 
     def keep_first(self, table: str, key: str, order: str) -> None:
         """Keep one row per non-NULL `key`, the first by `order`."""
