@@ -324,7 +324,6 @@ class SparkBackend:
         """
         import pyarrow as pa
         import pyarrow.parquet as pq
-
         from pyspark.sql.types import TimestampNTZType, TimestampType
 
         table = pa.concat_tables([pq.read_table(name) for name in files], promote_options="default")
