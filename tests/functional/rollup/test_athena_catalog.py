@@ -1,13 +1,14 @@
 """The Glue tables of infra/template.yaml against what the functions really write.
 
 Events go in through the ingest function, responses as the surveys function stores them, and the
-rollup writes its exports; then, for every Glue table of the template:
+rollup writes its exports and digests; then, for every Glue table of the template:
 
 * its partition-projection location template, filled in with the tenant and a day, is where the
   objects are (and holds nothing but the table's own format);
-* its columns exist in those objects with the declared types (Parquet schema; JSON keys, matched
-  case-insensitively as the OpenX SerDe does);
-* the three queries of docs/ATHENA.md run over those files (in DuckDB, with views made from the
+* its columns exist in those objects with the declared types (Parquet schema, nested types
+  included; JSON keys, matched case-insensitively as the OpenX SerDe does); a digest table's
+  columns are exactly those of the file the engine wrote, in its order;
+* the four queries of docs/ATHENA.md run over those files (in DuckDB, with views made from the
   table definitions: same columns, `tenant` and `dt` from the object keys as partition projection
   gives them) and give the numbers the metrics store and the data hold.
 """
@@ -22,15 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
 from tests.conftest import TenantKeys, basic_auth, function_client
 from tests.functional.rollup.support import synthetic_days, write_responses_like_surveys
+from touchpoint.engine.history import DIGEST_TABLES
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake import decode_jsonl_gz
+from touchpoint.storage.lake_layout import digest_key
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -38,19 +42,15 @@ DOC = ROOT / "docs" / "ATHENA.md"
 #: The example dates the doc's queries use, replaced by the dataset's own (its days are recent:
 #: ingest treats an event more than a year before receipt as a broken clock).
 DOC_FROM, DOC_TO, DOC_DAY = "2026-03-01", "2026-03-31", "2026-03-10"
-_PARQUET_TYPES = {
-    "string": "string",
-    "double": "double",
-    "date": "date32[day]",
-    "boolean": "bool",
-    "timestamp": "timestamp[us]",
-}
+#: The digest tables with a Glue table each (all of touchpoint.engine.history.DIGEST_TABLES).
+DIGEST_GLUE_TABLES = {f"digest_{table}": table for table in DIGEST_TABLES}
 _DUCK_TYPES = {
     "string": "VARCHAR",
     "double": "DOUBLE",
     "date": "DATE",
     "boolean": "BOOLEAN",
     "int": "INTEGER",
+    "bigint": "BIGINT",
     "timestamp": "TIMESTAMP",
 }
 
@@ -70,6 +70,34 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 
 _CfnLoader.add_multi_constructor("!", _tag)
+
+
+def hive_type(arrow: pa.DataType) -> str:
+    """The Glue (Hive) type Athena reads a Parquet column of this Arrow type as."""
+    scalar = {
+        pa.string(): "string",
+        pa.float64(): "double",
+        pa.int64(): "bigint",
+        pa.int32(): "int",
+        pa.bool_(): "boolean",
+        pa.date32(): "date",
+        pa.timestamp("us"): "timestamp",
+    }
+    if arrow in scalar:
+        return scalar[arrow]
+    if pa.types.is_list(arrow):
+        return f"array<{hive_type(arrow.value_type)}>"
+    if pa.types.is_struct(arrow):
+        return "struct<" + ",".join(f"{f.name}:{hive_type(f.type)}" for f in arrow) + ">"
+    raise AssertionError(f"no Glue type for Parquet column type {arrow}")
+
+
+def test_hive_types_of_nested_and_unknown_columns() -> None:
+    nested = pa.list_(pa.struct([("channel", pa.string()), ("platform", pa.string())]))
+    assert hive_type(nested) == "array<struct<channel:string,platform:string>>"
+    for unknown in (pa.timestamp("us", tz="UTC"), pa.float32(), pa.map_(pa.string(), pa.string())):
+        with pytest.raises(AssertionError, match="no Glue type"):
+            hive_type(unknown)
 
 
 def glue_tables() -> dict[str, dict[str, Any]]:
@@ -160,7 +188,14 @@ def test_every_table_sits_where_its_objects_are_with_the_declared_columns(
 ) -> None:
     day, _ = rolled_up
     tables = glue_tables()
-    assert set(tables) == {"raw_events", "events", "responses", "metrics", "person_scores"}
+    assert set(tables) == {
+        "raw_events",
+        "events",
+        "responses",
+        "metrics",
+        "person_scores",
+        *DIGEST_GLUE_TABLES,
+    }
     today = datetime.now(UTC).date()
     for name, table in tables.items():
         assert [k["Name"] for k in table["PartitionKeys"]] == ["tenant", "dt"]
@@ -177,7 +212,10 @@ def test_every_table_sits_where_its_objects_are_with_the_declared_columns(
             assert all(key.endswith(".parquet") for key in keys), keys
             schema = pq.read_schema(io.BytesIO(aws.lake.get_bytes(keys[0])))
             for column, glue_type in columns.items():
-                assert str(schema.field(column).type) == _PARQUET_TYPES[glue_type], (name, column)
+                assert hive_type(schema.field(column).type) == glue_type, (name, column)
+            if name in DIGEST_GLUE_TABLES:  # one file per partition, the engine's columns exactly
+                assert keys == [digest_key(tenant.tenant_id, day, DIGEST_GLUE_TABLES[name])]
+                assert list(columns) == schema.names, name
         else:
             assert all(key.endswith(".jsonl.gz") for key in keys), keys
             records = [r for key in keys for r in decode_jsonl_gz(aws.lake.get_bytes(key))]
@@ -222,7 +260,7 @@ def test_the_documented_queries_give_the_stored_numbers(
         )
         return con.execute(sql.replace(DOC_DAY, day.isoformat())).fetchall()
 
-    nps_sql, revenue_sql, people_sql = doc_queries()
+    nps_sql, revenue_sql, people_sql, digest_orders_sql = doc_queries()
 
     # 1. NPS per store: the points the metrics store holds for the day.
     stored = {
@@ -270,3 +308,13 @@ def test_the_documented_queries_give_the_stored_numbers(
         ).fetchall()
     )[:10]
     assert [(person, score) for person, score, *_ in run(people_sql)] == [(p, s) for s, p in scores]
+
+    # 4. Orders, revenue and purchasers of a tenant-local day from the digest: the day's stored totals.
+    totals = {
+        metric: next(p.value for p in aws.metrics.read(tenant.tenant_id, metric, day, day) if not p.breakdown)
+        for metric in ("orders", "revenue", "purchasers")
+    }
+    by_day = {dt: (orders, revenue, purchasers) for dt, orders, revenue, purchasers in run(digest_orders_sql)}
+    orders, revenue, purchasers = by_day[day.isoformat()]
+    assert totals["orders"] and (orders, purchasers) == (totals["orders"], totals["purchasers"])
+    assert revenue == pytest.approx(totals["revenue"], abs=0.005)
