@@ -17,16 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.queries import Period, single
 from touchpoint.metrics.registry import COMMENT_METRICS
 from touchpoint.metrics.registry import metric as metric_record
 from touchpoint.models.inputs import query_date
-from touchpoint.models.surveys import StoredResponse
-from touchpoint.text.grouping import group_by_phrase
 from touchpoint.text.models import CommentAnalysis
 from touchpoint.web.errors import bad_request
+
+if TYPE_CHECKING:
+    from touchpoint.models.surveys import StoredResponse
 
 MAX_DAYS = 31
 MAX_THEMES = 30
@@ -203,6 +204,9 @@ def _analyses(rows: list[CommentRow]) -> list[CommentAnalysis]:
 def _themes(rows: list[CommentRow]) -> list[_Theme]:
     """Phrases merged into themes: the same comments -> one theme; a narrower phrase that shares a
     word with a broader theme (`lange wartezeit` inside `wartezeit`) -> a related phrase of it."""
+
+    # imported here: the text package is needed by this route only
+    from touchpoint.text.grouping import group_by_phrase
 
     def negatives(members: frozenset[int]) -> int:
         return sum(1 for i in members if rows[i].sentiment == "negative")
