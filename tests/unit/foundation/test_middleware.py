@@ -15,7 +15,7 @@ from chalice.app import Chalice
 from chalice.test import Client
 
 from touchpoint.observability import logger, metrics, tracer
-from touchpoint.web.middleware import register_observability
+from touchpoint.web.middleware import register_observability, request_id
 from touchpoint_cli.paths import REPO_ROOT
 
 
@@ -130,3 +130,17 @@ def test_with_tracing_on_the_xray_sdk_is_imported_on_the_first_traced_call_not_a
         "print('aws_xray_sdk.core' in sys.modules)"
     )
     assert _xray_loaded(code, "false") == ["False", "True"]
+
+
+def test_the_request_id_is_api_gateways_else_lambdas_else_a_new_one() -> None:
+    class Ctx:
+        aws_request_id = "lambda-1"
+
+    class Req:
+        def __init__(self, context: object, lambda_context: object) -> None:
+            self.context, self.lambda_context = context, lambda_context
+
+    assert request_id(Req({"requestId": "gw-1"}, Ctx())) == "gw-1"  # type: ignore[arg-type]
+    assert request_id(Req({}, Ctx())) == "lambda-1"  # type: ignore[arg-type]
+    fresh = {request_id(Req(None, None)) for _ in range(2)}  # type: ignore[arg-type]
+    assert len(fresh) == 2 and all(len(f) == 36 for f in fresh)
