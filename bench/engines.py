@@ -305,9 +305,12 @@ def differences(duck: DayResult, spark: DayResult) -> list[str]:
     if duck.person_scores.keys() != spark.person_scores.keys():
         found.append(f"person ids: {len(duck.person_scores)} / {len(spark.person_scores)}")
     else:
-        off = [p for p, s in duck.person_scores.items() if abs(spark.person_scores[p] - s) > 1e-9]
+        gaps = {p: abs(spark.person_scores[p] - s) for p, s in duck.person_scores.items()}
+        off = [p for p, gap in gaps.items() if gap > 1e-9]
         if off:
-            found.append(f"{len(off)} person scores differ, e.g. {off[0]}")
+            found.append(
+                f"{len(off)} person scores differ, e.g. {off[0]}, by at most {max(gaps.values()):.3g}"
+            )
     if duck.skipped_values != spark.skipped_values:
         found.append(f"skipped values {duck.skipped_values} / {spark.skipped_values}")
     return found

@@ -21,9 +21,11 @@ calls cost Python time, not network round trips; the projection adds assumed rou
 
 MODELLED (`bench/scale_model.py`: documented AWS facts and us-east-1 list prices, each cited
 there, plus assumptions named ASSUMED_...): objects, bytes, requests, projected time, Lambda
-limit check and daily cost of every stage of both scenarios; the rollup of the 50 M tenant on
-EMR Serverless (no Spark engine exists yet: throughput and start-up are assumptions); and the
-record-aggregation option (several events of one request and UTC day in one Firehose record,
+limit check and daily cost of every stage of both scenarios; which engine the dispatcher picks
+(the three-day raw window against `DEFAULT_SPARK_THRESHOLD_BYTES`); the rollup of the 50 M tenant
+on EMR Serverless from the Spark engine's rate measured in local mode by `bench/engines.py`
+(the `MEASURED_SPARK_*` figures; the application's start and the scaling from 2 local cores to
+the executors are assumptions); and the record-aggregation option (several events of one request and UTC day in one Firehose record,
 split again by Firehose's RecordDeAggregation JSON processor), not implemented.
 """
 
@@ -472,9 +474,15 @@ def main(argv: list[str] | None = None) -> int:
             f"request, as before the stream: {headline['objects_per_tenant_day_without_firehose']:,.0f})"
         )
         print(
-            f"- rollup on one Lambda: {'fits' if headline['rollup_fits_lambda'] else 'does NOT fit'}; EMR Serverless "
-            f"model: {headline['emr_executors']:.0f} executors x 4 vCPU, {headline['emr_minutes']:.1f} min "
-            f"(30 min would need {headline['emr_vcpus_for_30_min']:.1f} executor vCPUs at the assumed rate)"
+            f"- dispatcher: raw window {headline['window_bytes'] / MIB:,.0f} MiB against the threshold "
+            f"{headline['threshold_bytes'] / MIB:,.0f} MiB (DEFAULT_SPARK_THRESHOLD_BYTES): "
+            f"{'Spark' if headline['dispatched_to_spark'] else 'DuckDB'}; rollup on one Lambda: "
+            f"{'fits' if headline['rollup_fits_lambda'] else 'does NOT fit'}"
+        )
+        print(
+            f"- EMR Serverless: {headline['emr_executors']:.0f} executors x 4 vCPU/16 GB + a 4 vCPU/16 GB driver, "
+            f"{headline['emr_minutes']:.1f} min, ${headline['emr_cost_per_run']:,.2f} a run (us-east-1); 30 min "
+            f"would need {headline['emr_vcpus_for_30_min']:.1f} executor vCPUs"
         )
         print(
             f"- record aggregation (one Firehose record per request and UTC day, RecordDeAggregation JSON): "

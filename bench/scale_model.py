@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from touchpoint.rollup.engine_choice import DEFAULT_SPARK_THRESHOLD_BYTES, choose_engine
+
 KB = 1024
 MIB = 1024 * 1024
 GB = 1024**3  # AWS bills "GB" as GiB for Lambda and S3; the difference is under 7 % for Firehose
@@ -78,11 +80,23 @@ ASSUMED_FIREHOSE_RTT_MS = 15.0
 #: JQ processing hours billed: at most every hour of the day (an upper bound; AWS bills the
 #: processing time, which it does not publish per record).
 ASSUMED_JQ_HOURS_PER_DAY = 24.0
-#: Spark on EMR Serverless: whole-rollup throughput per executor vCPU (gzip JSON in, sessions,
-#: aggregates out) and the application's start (no pre-initialized capacity). No Spark engine
-#: exists in this project yet: both are assumptions to be replaced by a measurement.
-ASSUMED_SPARK_EVENTS_PER_VCPU_S = 20_000.0
+#: EMR Serverless: the application's start and a job run's workers (no pre-initialized capacity).
 ASSUMED_EMR_START_S = 180.0
+#: Share of linear speed-up kept when the Spark engine's per-event work, measured on the 2 cores
+#: of local mode, is spread over the executors' vCPUs (shuffles over the network, skew, S3 reads).
+ASSUMED_SPARK_SCALING = 0.5
+
+# ---- Measured: the Spark engine in local mode (bench/engines.py, bench/RESULTS.md "Both engines")
+#: Wall seconds of a Spark run that do not grow with the events (about a hundred statements,
+#: each planned by the driver and materialised as a job): the 20,000-event run, local[2], 116.4 s
+#: wall (74.8 JVM CPU-s) under a load average of 5-10.
+MEASURED_SPARK_FIXED_S = 116.4
+#: JVM CPU-seconds per million events above that: the 2 M-event run took 331.6 JVM CPU-s (830 s
+#: wall under a load average of 9-18, so CPU, not wall x cores): (331.6 - 74.8) / 2.0.
+MEASURED_SPARK_CORE_S_PER_MILLION = 128.4
+#: The local JVM's resident memory per million events in that run: 6.72 GB / 2.0. An upper bound,
+#: not a need: the JVM had filled its 6 GB heap (`--spark-driver-memory 6g`) before it collected.
+MEASURED_SPARK_JVM_GB_PER_MILLION = 3.36
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,15 @@ def fit_line(xs: list[float], ys: list[float]) -> Line:
 
 
 @dataclass(frozen=True)
+class SparkRate:
+    """The Spark engine measured in local mode: fixed seconds, core-seconds and JVM GB per million events."""
+
+    fixed_seconds: float = MEASURED_SPARK_FIXED_S
+    core_seconds_per_million: float = MEASURED_SPARK_CORE_S_PER_MILLION
+    jvm_gb_per_million: float = MEASURED_SPARK_JVM_GB_PER_MILLION
+
+
+@dataclass(frozen=True)
 class Rates:
     """What `bench/scale.py` measured (ms are in-process against moto unless said otherwise)."""
 
@@ -129,6 +152,7 @@ class Rates:
     points_per_tenant_day: float  # metric points written to DynamoDB by one run
     digest_objects_per_run: float  # digest objects one run reads in steady state (a year)
     cores: int = 2  # the cores of the machine the rollup was measured on
+    spark: SparkRate | None = None  # the Spark engine's measured rate (default: the MEASURED_SPARK_* figures)
 
 
 @dataclass(frozen=True)
@@ -253,9 +277,39 @@ class EmrSize:
         return workers * hours * (self.vcpu_each * EMR_PER_VCPU_HOUR + self.gb_each * EMR_PER_GB_HOUR)
 
 
-def emr_seconds(events: float, size: EmrSize) -> float:
-    """Projected wall time of a Spark rollup over `events` (ASSUMED throughput and start)."""
-    return ASSUMED_EMR_START_S + events / (ASSUMED_SPARK_EVENTS_PER_VCPU_S * size.vcpus)
+def emr_seconds(events: float, size: EmrSize, rate: SparkRate) -> float:
+    """Projected wall time of a Spark rollup reading `events`.
+
+    Start of the application (assumed) + the measured fixed part (driver-bound: not divided) +
+    the measured core-seconds per event spread over the executors' vCPUs at ASSUMED_SPARK_SCALING.
+    """
+    spread = events / 1e6 * rate.core_seconds_per_million / (size.vcpus * ASSUMED_SPARK_SCALING)
+    return ASSUMED_EMR_START_S + rate.fixed_seconds + spread
+
+
+def emr_vcpus_for(seconds: float, events: float, rate: SparkRate) -> float:
+    """Executor vCPUs a run over `events` needs to finish within `seconds` (inf when the fixed part alone is over)."""
+    left = seconds - ASSUMED_EMR_START_S - rate.fixed_seconds
+    if left <= 0:
+        return math.inf
+    return events / 1e6 * rate.core_seconds_per_million / (ASSUMED_SPARK_SCALING * left)
+
+
+def emr_size_for(events: float, rate: SparkRate, target_seconds: float = 900.0) -> EmrSize:
+    """The smallest of 2, 4, 8, ... 64 executors (4 vCPU / 16 GB each) projected under `target_seconds`."""
+    size = EmrSize(executors=2)
+    while emr_seconds(events, size, rate) > target_seconds and size.executors < 64:
+        size = EmrSize(executors=size.executors * 2)
+    return size
+
+
+def window_bytes(events_per_day: float, bytes_per_event: float) -> float:
+    """The raw input window the dispatcher weighs for day D: three UTC days (D-1..D+1) of events.
+
+    Compared with `DEFAULT_SPARK_THRESHOLD_BYTES` (400 MiB,
+    `touchpoint.rollup.engine_choice`); above it the tenant-day goes to Spark.
+    """
+    return 3 * events_per_day * bytes_per_event
 
 
 def ingest_request_ms(own_ms: float, calls: dict[str, float]) -> float:
@@ -441,25 +495,45 @@ def model_scenario(s: Scenario, r: Rates, *, compacted: bool = True) -> tuple[li
     rollup_fits = rollup.limits.startswith("ok")
     stages.append(rollup)
 
-    emr = EmrSize(executors=2)
-    while emr_seconds(3 * s.events_per_tenant, emr) > 900 and emr.executors < 64:
-        emr = EmrSize(executors=emr.executors * 2)
-    emr_s = emr_seconds(3 * s.events_per_tenant, emr)
+    spark_rate = r.spark or SparkRate()
+    window_events = 3 * s.events_per_tenant
+    emr = emr_size_for(window_events, spark_rate)
+    emr_s = emr_seconds(window_events, emr, spark_rate)
+    spark_gb = window_events / 1e6 * spark_rate.jvm_gb_per_million
     spark = Stage(
-        f"rollup on EMR Serverless (MODEL; {emr.executors} executors x 4 vCPU/16 GB + driver)",
+        f"rollup on EMR Serverless ({emr.executors} executors x 4 vCPU/16 GB + driver 4 vCPU/16 GB)",
         objects_read=read_objects * s.tenants,
         bytes=raw_mb * MIB * s.tenants,
         requests=read_objects * s.tenants,
     )
-    spark.seconds = f"{emr_s / 60:,.1f} min per tenant-day (assumed throughput)"
-    spark.limits = f"goal < 30 min: {'met' if emr_s < 1800 else 'NOT met'} (model)"
+    spark.seconds = f"{emr_s / 60:,.1f} min per tenant-day (local-mode rate, scaled)"
+    spark.limits = f"goal < 30 min: {'met' if emr_s < 1800 else 'NOT met'}"
     spark.cost = s.tenants * emr.cost(emr_s) + read_objects * s.tenants / 1000 * S3_GET_PER_1000
-    spark.in_total = not rollup_fits
-    if rollup_fits:
-        rollup.notes.append("fits: the EMR row is shown for comparison, not in the total")
+    spark.notes.append(
+        f"{ASSUMED_EMR_START_S:.0f} s start (assumed) + {spark_rate.fixed_seconds:.0f} s fixed + "
+        f"{window_events / 1e6:,.1f} M events x {spark_rate.core_seconds_per_million:.1f} core-s per million / "
+        f"({emr.vcpus} vCPU x {ASSUMED_SPARK_SCALING:g} scaling); us-east-1 ${EMR_PER_VCPU_HOUR}/vCPU-h, "
+        f"${EMR_PER_GB_HOUR}/GB-h, driver and executors billed"
+    )
+    spark.notes.append(
+        f"memory: executors hold {emr.executors * emr.gb_each} GB; the local JVM's resident memory scaled "
+        f"to the window would be {spark_gb:,.0f} GB (an upper bound: locally the heap filled to its limit)"
+    )
+    tenant_window = window_bytes(s.events_per_tenant, r.parquet_bytes)
+    to_spark = choose_engine("auto", int(tenant_window), DEFAULT_SPARK_THRESHOLD_BYTES) == "spark"
+    spark.in_total = to_spark
+    rollup.in_total = not to_spark
+    threshold = (
+        f"{tenant_window / MIB:,.0f} MiB window vs threshold {DEFAULT_SPARK_THRESHOLD_BYTES / MIB:,.0f} MiB"
+    )
+    if to_spark:
+        spark.notes.append(f"the dispatcher sends it to Spark ({threshold}): this row is in the total")
     else:
-        rollup.in_total = False
-        spark.notes.append("the Lambda rollup does not fit: this row is in the total instead")
+        rollup.notes.append(
+            f"the dispatcher keeps it on DuckDB ({threshold}): the EMR row is not in the total"
+        )
+    if to_spark == rollup_fits:
+        rollup.notes.append("WARNING: the threshold disagrees with the Lambda limit check")
     stages.append(spark)
 
     points = r.points_per_tenant_day * s.tenants
@@ -477,9 +551,11 @@ def model_scenario(s: Scenario, r: Rates, *, compacted: bool = True) -> tuple[li
         "rollup_fits_lambda": 1.0 if rollup_fits else 0.0,
         "emr_executors": float(emr.executors),
         "emr_minutes": emr_s / 60,
-        "emr_vcpus_for_30_min": 3
-        * s.events_per_tenant
-        / (ASSUMED_SPARK_EVENTS_PER_VCPU_S * (1800 - ASSUMED_EMR_START_S)),
+        "emr_vcpus_for_30_min": emr_vcpus_for(1800.0, window_events, spark_rate),
+        "emr_cost_per_run": emr.cost(emr_s),
+        "window_bytes": tenant_window,
+        "threshold_bytes": float(DEFAULT_SPARK_THRESHOLD_BYTES),
+        "dispatched_to_spark": 1.0 if to_spark else 0.0,
         "firehose_billed_gb": billed_gb,
         "firehose_billed_gb_aggregated": aggregated_gb,
         "aggregation_saving": (billed_gb - aggregated_gb) * FIREHOSE_INGEST_PER_GB,

@@ -60,7 +60,7 @@ def test_differences_name_every_disagreement_and_none_for_equal_runs() -> None:
     assert differences(_result(5.0), _result(5.0)) == []
     found = differences(_result(5.0), _result(6.0, score=51.0, skipped=1))
     assert found[0].startswith("('sessions', '-'): duckdb (5.0, {}) / spark (6.0, {})")
-    assert found[1:] == ["1 person scores differ, e.g. p1", "skipped values 0 / 1"]
+    assert found[1:] == ["1 person scores differ, e.g. p1, by at most 1", "skipped values 0 / 1"]
 
 
 def test_descendants_of_a_process_without_children_are_none() -> None:

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from bench.scale_model import (
     GB,
+    MIB,
     EmrSize,
     Line,
     Rates,
     Scenario,
+    SparkRate,
     billed_record_bytes,
     cpu_slowdown,
+    emr_seconds,
+    emr_size_for,
+    emr_vcpus_for,
     firehose_ingest_gb,
     fit_line,
     lambda_cost,
     model_scenario,
     objects_per_tenant_day,
     parallel_vcpus,
+    window_bytes,
 )
+
+#: 100 s fixed, 40 core-seconds and 1 GB of JVM per million events (round figures for hand sums).
+SPARK = SparkRate(fixed_seconds=100.0, core_seconds_per_million=40.0, jvm_gb_per_million=1.0)
 
 
 def test_firehose_bills_each_record_rounded_up_to_5_kb() -> None:
@@ -78,6 +89,7 @@ def _rates(peak_per_million_gb: float) -> Rates:
         compaction_peak_gb=Line(0.3, peak_per_million_gb),
         points_per_tenant_day=800.0,
         digest_objects_per_run=1455.0,
+        spark=SPARK,
     )
 
 
@@ -100,3 +112,42 @@ def test_small_tenants_fit_lambda_and_emr_is_shown_for_comparison_only() -> None
     # 1,000 tenants x 96 objects
     assert next(s for s in stages if s.name.startswith("S3 delivery")).objects_written == 96_000
     assert headline["rollup_fits_lambda"] == 1.0
+
+
+def test_emr_time_is_start_plus_fixed_plus_the_core_seconds_spread_over_the_executors() -> None:
+    # 150 M events x 40 core-s per million = 6,000 core-s; 4 executors x 4 vCPU x 0.5 scaling = 8:
+    # 750 s, + 180 s start + 100 s fixed
+    assert emr_seconds(150e6, EmrSize(4), SPARK) == pytest.approx(1030.0)
+    # 30 min: 1,800 - 280 = 1,520 s left for 6,000 core-s at 0.5 scaling: 6,000 / 760 vCPUs
+    assert emr_vcpus_for(1800.0, 150e6, SPARK) == pytest.approx(6000 / 760)
+    # under 900 s: 2 executors 1,780 s, 4 executors 1,030 s, 8 executors 280 + 375 = 655 s
+    assert emr_size_for(150e6, SPARK).executors == 8
+
+
+def test_a_fixed_part_beyond_the_goal_cannot_be_bought_with_executors() -> None:
+    slow = SparkRate(fixed_seconds=2000.0, core_seconds_per_million=40.0, jvm_gb_per_million=1.0)
+    assert emr_vcpus_for(1800.0, 150e6, slow) == math.inf
+    assert emr_size_for(150e6, slow).executors == 64  # the cap: still over, the model says NOT met
+    assert emr_seconds(150e6, EmrSize(64), slow) > 1800
+
+
+def test_the_dispatcher_threshold_decides_the_engine_in_the_model() -> None:
+    # three UTC days x 50 M events x 40 B = 6.0e9 B, far above 400 MiB; 100,000 x 3 x 40 B = 12 MB below
+    assert window_bytes(50_000_000, 40.0) == 6.0e9
+    big = Scenario("a", tenants=1, events_per_tenant=50_000_000, single_share=0.5)
+    stages, headline = model_scenario(big, _rates(1.0))
+    assert headline["window_bytes"] == 6.0e9 and headline["threshold_bytes"] == 400 * MIB
+    assert headline["dispatched_to_spark"] == 1.0
+    spark = next(s for s in stages if s.name.startswith("rollup on EMR"))
+    assert spark.name.startswith("rollup on EMR Serverless (8 executors")
+    # 8 executors + driver, 655 s, 4 vCPU x $0.052624 + 16 GB x $0.0057785 per hour each
+    run = 9 * (655 / 3600) * (4 * 0.052624 + 16 * 0.0057785)
+    assert headline["emr_cost_per_run"] == pytest.approx(run)
+    assert headline["emr_minutes"] == pytest.approx(655 / 60)
+    assert spark.limits == "goal < 30 min: met"
+    memory = next(note for note in spark.notes if note.startswith("memory"))
+    assert "executors hold 128 GB" in memory and "would be 150 GB" in memory
+    assert "5,722 MiB window vs threshold 400 MiB" in spark.notes[-1]
+    small = Scenario("b", tenants=1000, events_per_tenant=100_000, single_share=0.5)
+    _, headline = model_scenario(small, _rates(1.0))
+    assert headline["window_bytes"] == 12e6 and headline["dispatched_to_spark"] == 0.0
