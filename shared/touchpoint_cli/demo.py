@@ -37,6 +37,7 @@ import requests
 
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.surveys import ResponseSubmission
+from touchpoint.qr.codes import FORM_PATH
 from touchpoint.rollup.service import RollupService
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
@@ -219,7 +220,7 @@ def _open_qr_forms(api: Api) -> list[_OpenForm]:
     if created.status_code == 409:
         created = api.call("GET", f"{path}/till-1", admin)
     qr_url = str(created.json()["qr_url"])
-    form_path = "/" + qr_url.split("/", 3)[3] if qr_url.startswith("http") else qr_url
+    form_path = FORM_PATH + qr_url.rsplit(FORM_PATH, 1)[1]  # the route, whatever base path the stack has
     forms = []
     for _ in _QR_ANSWERS:
         page = api.call("GET", form_path, None).text
