@@ -3,7 +3,8 @@
 Scan (decode the QR code the admin API hands out), open the form, switch the language, answer by
 keyboard and touch, see the thank-you page with the coupon; then send a bad answer and see the
 error next to the field with the input kept. JavaScript is off the whole time. Screenshots go to
-`test-output/`.
+`test-output/`. Everything runs twice: with the stack at the root and under `/api` (`touchpoint dev
+--base-path /api`), where the scanned URL, the form and its answer stay under `/api`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -33,6 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
 PHONE = {"width": 390, "height": 844}
 MIN_FILL_SECONDS = 1.0
+BASE_PATHS = [pytest.param("", id="root"), pytest.param("/api", id="base-path-api")]
 
 
 @pytest.fixture(scope="module")
@@ -41,16 +44,17 @@ def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("state")
 
 
-@pytest.fixture(scope="module")
-def stack(state_dir: Path) -> Iterator[LocalInfo]:
-    """The local stack on a free port, with a one-second minimum fill time (one per module)."""
+@pytest.fixture(scope="module", params=BASE_PATHS)
+def stack(request: pytest.FixtureRequest, state_dir: Path) -> Iterator[LocalInfo]:
+    """The local stack on a free port (at the root or under a base path), with a one-second minimum
+    fill time (one per module and base path)."""
     policy = function_module("feedback", "chalicelib.policy")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("TOUCHPOINT_FEEDBACK_MIN_FILL_SECONDS", str(MIN_FILL_SECONDS))
         # the policy is read once per process (cold start); the app may be loaded already
         policy.reset_policy()
         try:
-            with LocalStack(port=free_port(), state_dir=state_dir) as info:
+            with LocalStack(port=free_port(), state_dir=state_dir, base_path=request.param) as info:
                 yield info
         finally:
             monkeypatch.undo()
@@ -74,6 +78,11 @@ def _admin(info: LocalInfo, method: str, path: str, body: Any = None, **headers:
     )
     assert response.status_code == 200, response.text
     return response
+
+
+def _shot(folder: Path, info: LocalInfo, name: str) -> str:
+    """A screenshot's file: `<name>.png` at the root, `<name>-api.png` under `/api`."""
+    return str(folder / f"{name}{urlsplit(info.api_url).path.replace('/', '-')}.png")
 
 
 def _touchpoint_with_coupon_survey(info: LocalInfo, touchpoint_id: str) -> dict[str, Any]:
@@ -123,6 +132,7 @@ def test_shopper_scans_answers_and_gets_a_coupon_then_a_bad_answer_keeps_the_inp
     touchpoint = _touchpoint_with_coupon_survey(stack, "till-1")
     url = _scan(stack, "till-1")
     assert url == touchpoint["qr_url"] and url.startswith(stack.api_url + "/f/")
+    assert urlsplit(url).path.startswith(urlsplit(stack.api_url).path + "/f/")  # `/api/f/...` under /api
 
     context = browser.new_context(
         viewport=PHONE,
@@ -144,7 +154,7 @@ def test_shopper_scans_answers_and_gets_a_coupon_then_a_bad_answer_keeps_the_inp
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.locator("h1").inner_text() == "Wie war es an der Kasse?"
     assert len(response.body()) < 30 * 1024
-    page.screenshot(path=str(test_output / "feedback-form-de.png"), full_page=True)
+    page.screenshot(path=_shot(test_output, stack, "feedback-form-de"), full_page=True)
 
     # 2. the language switch
     page.get_by_role("link", name="English").click()
@@ -152,7 +162,7 @@ def test_shopper_scans_answers_and_gets_a_coupon_then_a_bad_answer_keeps_the_inp
     assert page.locator("legend").first.inner_text().startswith("How satisfied are you?")
     for box in [page.locator(f'label[for="q_csat_{n}"]').bounding_box() for n in range(1, 6)]:
         assert box is not None and box["width"] >= 44 and box["height"] >= 44  # large touch targets
-    page.screenshot(path=str(test_output / "feedback-form-en.png"), full_page=True)
+    page.screenshot(path=_shot(test_output, stack, "feedback-form-en"), full_page=True)
 
     # 3. answer by keyboard: focus the scale, arrow to 4, tab to the comment, type, send with Enter
     page.locator("#q_csat_1").focus()
@@ -162,15 +172,16 @@ def test_shopper_scans_answers_and_gets_a_coupon_then_a_bad_answer_keeps_the_inp
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "q_comment"
     page.locator("#q_comment").fill("Quick checkout, friendly staff.")
-    page.screenshot(path=str(test_output / "feedback-form-filled.png"), full_page=True)
+    page.screenshot(path=_shot(test_output, stack, "feedback-form-filled"), full_page=True)
     page.wait_for_timeout(MIN_FILL_SECONDS * 1000 + 300)
     page.locator("button[type=submit]").focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.locator("h1").inner_text() == "Thank you!"
+    assert page.url.startswith(url)  # answered at the scanned URL, the base path kept
     coupon = page.locator("#coupon").inner_text()
     assert re.fullmatch(r"THANKS-[A-Z0-9]{6}", coupon), coupon
-    page.screenshot(path=str(test_output / "feedback-thanks.png"), full_page=True)
+    page.screenshot(path=_shot(test_output, stack, "feedback-thanks"), full_page=True)
 
     # 4. a bad submission: a comment but no rating; the error sits next to the field, the text stays
     page.goto(url + "?lang=en")
@@ -183,7 +194,7 @@ def test_shopper_scans_answers_and_gets_a_coupon_then_a_bad_answer_keeps_the_inp
     assert page.locator("#q_comment").input_value() == "The queue was long."
     assert page.locator("#q_csat_1").get_attribute("aria-describedby") == "err_q_csat"
     assert page.get_by_role("alert").is_visible()
-    page.screenshot(path=str(test_output / "feedback-error.png"), full_page=True)
+    page.screenshot(path=_shot(test_output, stack, "feedback-error"), full_page=True)
 
     # nothing but the local stack was ever asked for anything
     assert requested and all(u.startswith(stack.api_url + "/") for u in requested), requested
