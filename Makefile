@@ -6,8 +6,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+DEPLOY_STAMP := $(VENV)/.deploy-installed
+STAGE  ?= dev
+KEEP_LAKE ?= 1
 
-.PHONY: dev test lint typecheck unit e2e package cfn-lint clean venv system-deps
+.PHONY: dev test lint typecheck unit e2e package stack deploy destroy cfn-lint clean venv system-deps
 
 ## Set up everything and start the local stack (moto in-process, all HTTP functions on 127.0.0.1:$(PORT)).
 ## Java 17 is installed when missing: `touchpoint rollup --engine spark` runs a local SparkSession.
@@ -51,7 +54,26 @@ e2e: $(STAMP) system-deps
 
 ## Vendor shared/ into each Chalice app and run `chalice package` per app into build/.
 package: $(STAMP)
-	$(BIN)/python infra/package.py --out build --stage $${STAGE:-dev}
+	$(BIN)/python infra/package.py --out build --stage $(STAGE)
+
+## The one-stack deployment: build/stack/template.json (resources + one nested stack per function + CloudFront).
+stack: package
+	$(BIN)/python infra/stack.py --build build --stage $(STAGE)
+
+$(DEPLOY_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,deploy]'
+	touch $(DEPLOY_STAMP)
+
+## Build and deploy stage $(STAGE) as one stack with the AWS CLI (credentials and region from the environment).
+## Optional: TENANT=<id> TENANT_NAME="<name>" for the first tenant, PUBLIC_DOMAIN=... CERTIFICATE_ARN=...
+deploy: $(DEPLOY_STAMP) stack
+	$(BIN)/python infra/deploy.py deploy --stage $(STAGE) --build build \
+	    $(if $(TENANT),--tenant $(TENANT)) $(if $(TENANT_NAME),--tenant-name "$(TENANT_NAME)") \
+	    $(if $(PUBLIC_DOMAIN),--public-domain $(PUBLIC_DOMAIN) --certificate-arn $(CERTIFICATE_ARN))
+
+## Delete stage $(STAGE)'s stack; the lake bucket is kept unless KEEP_LAKE=0.
+destroy: $(DEPLOY_STAMP)
+	$(BIN)/python infra/deploy.py destroy --stage $(STAGE) $(if $(filter 0,$(KEEP_LAKE)),--delete-lake)
 
 clean:
 	rm -rf build functions/*/vendor .mypy_cache .ruff_cache .pytest_cache
