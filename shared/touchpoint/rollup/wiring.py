@@ -68,6 +68,7 @@ def build_service(
 
         return evaluate_after_rollup(runtime, tenant_id, day)
 
+    config = duckdb_config(os.environ if env is None else env)
     return RollupService(
         tenants=runtime.tenants,
         lake=runtime.lake,
@@ -76,9 +77,15 @@ def build_service(
         # The engine also learns links from the events themselves; the stored links add those
         # whose linking event is older than the loaded window.
         identity_links=runtime.identity.list_links,
-        compute_day=engine_compute_day(duckdb_config(os.environ if env is None else env)),
+        compute_day=engine_compute_day(config),
         after_day=alerts_after_day if evaluate_alerts else None,
-        compactor=Compactor(runtime.lake, runtime.lake_maintenance, runtime.identity.suppression_generation),
+        # the compaction runs chunk by chunk (COMPACTION_CHUNK_BYTES) under the same DuckDB limits
+        compactor=Compactor(
+            runtime.lake,
+            runtime.lake_maintenance,
+            runtime.identity.suppression_generation,
+            duckdb_config=config,
+        ),
         loader=LakeInputLoader(runtime.lake, remote=remote_inputs),
         spark_threshold_bytes=runtime.settings.spark_threshold_bytes,
     )

@@ -81,13 +81,39 @@ def test_a_compaction_during_an_erasure_is_undone_and_its_inputs_stay(
     generations = iter([4, 5])  # an erasure raised the suppression list's generation meanwhile
     compactor = Compactor(aws.lake, aws.lake_maintenance, lambda _: next(generations))
     result = compactor.compact(tenant.tenant_id, DAY)
-    assert result.outcome == "erasure ran meanwhile" and result.key is None
+    assert result.outcome == "erasure ran meanwhile" and result.keys == ()
     assert _landed(aws, tenant.tenant_id, DAY) == landed
     assert list(aws.lake.list_keys(compacted_prefix(tenant.tenant_id, DAY))) == []
     # the next compaction, with no erasure in between, goes through
     done = Compactor(aws.lake, aws.lake_maintenance, lambda _: 5).compact(tenant.tenant_id, DAY)
     assert done.outcome == "compacted" and done.rows_written == 2 and done.objects_deleted == len(landed)
     assert _landed(aws, tenant.tenant_id, DAY) == []
+
+
+def test_erasure_scrubs_every_chunk_file_of_a_day(aws: Runtime, tenant: TenantKeys) -> None:
+    with function_client("ingest") as ingest:  # three requests: three landed objects
+        first = track("e1", DAY, user="erin", anon="erin-web")  # links erin's device to her
+        send_batch(ingest, tenant.write_key, [first, track("k1", DAY, user="kim")])
+        send_batch(ingest, tenant.write_key, [track("e2", DAY, anon="erin-web"), first])  # e1 retried
+        send_batch(
+            ingest,
+            tenant.write_key,
+            [track("s1", DAY, user="sam", anon="erin-web"), track("e3", DAY, user="erin")],
+        )
+    result = Compactor(aws.lake, aws.lake_maintenance, lambda _: 0, chunk_bytes=1).compact(
+        tenant.tenant_id, DAY
+    )
+    assert result.outcome == "compacted" and len(result.keys) == result.chunks == 3
+    with function_client("surveys") as client:
+        status, document, _ = api(client, "GET", "/v1/people/erin/export", tenant.admin_key)
+        assert status == 200 and document["scan"]["complete"] is True
+        assert sorted(e["messageId"] for e in document["events"]) == ["e1", "e2", "e3"]  # e1 once
+        status, body, _ = api(client, "DELETE", "/v1/people/erin", tenant.admin_key)
+        assert status in (200, 202), body
+    keys = list(aws.lake.list_keys(compacted_prefix(tenant.tenant_id, DAY)))
+    rows = [row for key in keys for row in pq.read_table(io.BytesIO(aws.lake.get_bytes(key))).to_pylist()]
+    assert sorted(r["message_id"] for r in rows) == ["k1", "s1"]  # erin's rows gone from every file
+    assert all("erin" not in r["record"] for r in rows)
 
 
 def test_survey_event_copies_are_never_compacted(aws: Runtime, tenant: TenantKeys) -> None:

@@ -1,4 +1,4 @@
-"""Compaction of landed event files into one Parquet file: distinct, sorted, and the same metrics."""
+"""Compaction of landed event files into Parquet files: distinct, sorted, in chunks, and the same metrics."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from touchpoint.engine import EngineInputs, compute_day
 from touchpoint.models.tenants import TenantConfig
-from touchpoint.rollup.compaction import COMPACTED_COLUMNS, compact_files, is_settled
+from touchpoint.rollup.compaction import COMPACTED_COLUMNS, Compactor, compact_files, is_settled, plan_chunks
 from touchpoint_testkit.synthetic import generate_day
 
 DAY = date(2026, 3, 10)
@@ -111,3 +112,31 @@ def test_the_engine_gives_the_same_points_from_compacted_files(tmp_path: Path) -
 def test_a_day_is_settled_an_hour_after_it_ended() -> None:
     assert not is_settled(DAY, datetime(2026, 3, 11, 0, 59, tzinfo=UTC))
     assert is_settled(DAY, datetime(2026, 3, 11, 1, 0, tzinfo=UTC))
+
+
+def test_landed_objects_fill_chunks_in_key_order_and_a_big_object_is_a_chunk_of_its_own() -> None:
+    landed = [("a", 40), ("b", 40), ("c", 30), ("d", 250), ("e", 10), ("f", 100)]
+    assert plan_chunks(landed, [], 100) == [["a", "b"], ["c"], ["d"], ["e"], ["f"]]
+    assert plan_chunks(landed, [], 1_000) == [["a", "b", "c", "d", "e", "f"]]
+    assert plan_chunks(landed, [], 1) == [["a"], ["b"], ["c"], ["d"], ["e"], ["f"]]
+
+
+def test_small_compacted_files_join_chunks_and_full_ones_stay() -> None:
+    landed = [("l1", 60), ("l2", 10)]
+    compacted = [("full", 50), ("big", 300), ("s1", 20), ("s2", 30), ("s3", 45)]
+    # chunk 100: "full" (half a chunk) and "big" stay; s3, s2, s1 (largest first) go where they fit
+    assert plan_chunks(landed, compacted, 100) == [["l1", "l2", "s2"], ["s3", "s1"]]
+    # late events beside one small file: one chunk, one file again
+    assert plan_chunks([("late", 1)], [("day", 40)], 100) == [["late", "day"]]
+
+
+def test_a_chunk_of_one_compacted_file_alone_is_not_rewritten() -> None:
+    assert plan_chunks([("l1", 90)], [("s1", 45)], 100) == [["l1"]]
+    assert plan_chunks([("l1", 90)], [("s1", 45), ("s2", 40)], 100) == [["l1"], ["s1", "s2"]]
+
+
+def test_a_chunk_size_below_one_byte_is_refused() -> None:
+    with pytest.raises(ValueError, match="chunk_bytes"):
+        plan_chunks([("a", 1)], [], 0)
+    with pytest.raises(ValueError, match="chunk_bytes"):
+        Compactor(None, None, lambda _: 0, chunk_bytes=-1)  # type: ignore[arg-type]
