@@ -5,7 +5,8 @@ five components in [0, 1]:
 
 * recency: percentile rank of the time since their last activity (most recent = 1);
 * frequency: percentile rank of their number of sessions started in the 90 days (0 sessions = 0);
-* monetary: percentile rank of their order revenue in the 90 days (no spend = 0);
+* monetary: percentile rank of their order revenue in the 90 days (no spend = 0; the sum is rounded
+  to 6 decimals, so two equal spends rank as a tie whatever order an engine added the orders in);
 * breadth: `(min(channels, 3) / 3 + min(kinds, 5) / 5) / 2`, with the distinct channels and event
   kinds (track event names, `page`, `screen`) of their 90-day activity;
 * feedback: their latest feedback up to the end of D: a complete survey response (NPS `v/10`, else
@@ -71,7 +72,7 @@ WITH p AS (
 ), f AS (
     SELECT person, sum(n) AS sessions FROM h_sessions WHERE day >= $ws_day AND day < $we_day GROUP BY person
 ), m AS (
-    SELECT person, sum(revenue) AS spend FROM orders
+    SELECT person, round(sum(revenue), 6) AS spend FROM orders
     WHERE person IS NOT NULL AND ts >= $ws AND ts < $we GROUP BY person
 ), fb AS (
     SELECT person, arg_max(feedback, ts) AS feedback FROM person_feedback WHERE ts < $we GROUP BY person
