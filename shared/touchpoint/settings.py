@@ -27,6 +27,15 @@ SENTIMENT_ENGINES: tuple[str, ...] = get_args(SentimentEngineName)
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9-]{2,39}$")
 _BOOL_TRUE = {"1", "true", "yes", "on"}
 _BOOL_FALSE = {"0", "false", "no", "off", ""}
+#: Stages whose pepper is required and read from Secrets Manager when the environment gives none.
+PEPPERED_STAGES = ("dev", "staging", "prod")
+MIN_PEPPER_LENGTH = 16
+PEPPER_TOO_SHORT = f"must be at least {MIN_PEPPER_LENGTH} characters on deployed stages"
+#: How long a read pepper is cached (Powertools Parameters `max_age`, seconds): it never rotates
+#: (stored key hashes and dashboard sessions are made with it), so one read per container and hour.
+PEPPER_MAX_AGE = 3600
+PEPPER_VARIABLE = "TOUCHPOINT_KEY_PEPPER"
+PEPPER_SECRET_VARIABLE = "TOUCHPOINT_KEY_PEPPER_SECRET"  # noqa: S105 - a variable name
 
 
 class ConfigurationError(RuntimeError):
@@ -152,7 +161,15 @@ class Settings(EnvironmentSettings):
     stage: Annotated[Stage, BeforeValidator(_one_of(STAGES))] = Field(validation_alias="TOUCHPOINT_STAGE")
     resource_prefix: str = Field("", validation_alias="TOUCHPOINT_RESOURCE_PREFIX", validate_default=True)
     region: str = Field("eu-central-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
-    key_pepper: str = Field("", repr=False, validation_alias="TOUCHPOINT_KEY_PEPPER", validate_default=True)
+    key_pepper_value: str = Field(
+        "",
+        repr=False,
+        validation_alias=AliasChoices("TOUCHPOINT_KEY_PEPPER", "key_pepper"),
+        validate_default=True,
+    )
+    """A pepper given in the environment (local, test; deployed stages read the secret instead)."""
+    key_pepper_secret_id: str = Field("", validation_alias="TOUCHPOINT_KEY_PEPPER_SECRET")
+    """The Secrets Manager secret (name or ARN) holding the pepper; default `<prefix>/key-pepper`."""
     max_event_bytes: Annotated[int, whole_number(1024, 1024 * 1024)] = Field(
         32 * 1024, validation_alias="TOUCHPOINT_MAX_EVENT_BYTES"
     )
@@ -183,12 +200,28 @@ class Settings(EnvironmentSettings):
             )
         return prefix
 
-    @field_validator("key_pepper")
+    @field_validator("key_pepper_value")
     @classmethod
     def _pepper(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("stage") in ("staging", "prod") and len(value) < 16:
-            raise ValueError("must be at least 16 characters on staging and prod")
+        if value and info.data.get("stage") in PEPPERED_STAGES and len(value) < MIN_PEPPER_LENGTH:
+            raise ValueError(PEPPER_TOO_SHORT)
         return value
+
+    @property
+    def pepper_secret(self) -> str:
+        """The secret the pepper is read from when the environment gives none."""
+        return self.key_pepper_secret_id.strip() or f"{self.resource_prefix}/key-pepper"
+
+    @property
+    def key_pepper(self) -> str:
+        """The key pepper: the environment's, else (deployed stages) the stage's secret, read through
+        Powertools Parameters and cached for PEPPER_MAX_AGE seconds. Empty on local/test/dev
+        without either. Raises ConfigurationError when the secret cannot be read or is too short."""
+        if self.key_pepper_value:
+            return self.key_pepper_value
+        if self.stage not in PEPPERED_STAGES and not self.key_pepper_secret_id:
+            return ""
+        return read_pepper_secret(self.pepper_secret)
 
     @property
     def config_table(self) -> str:
@@ -234,6 +267,22 @@ class Settings(EnvironmentSettings):
     def alerts_topic_name(self) -> str:
         """SNS topic that receives fired alerts beside the tenant webhook."""
         return f"{self.resource_prefix}-alerts"
+
+
+def read_pepper_secret(secret_id: str) -> str:
+    """The pepper in Secrets Manager secret `secret_id` (Powertools Parameters, cached for
+    PEPPER_MAX_AGE seconds); raises ConfigurationError when unreadable or too short."""
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        value = parameters.get_secret(secret_id, max_age=PEPPER_MAX_AGE)
+    except parameters.exceptions.GetParameterError as error:
+        raise ConfigurationError(
+            PEPPER_SECRET_VARIABLE, f"names a secret that cannot be read ({secret_id}): {error}"
+        ) from None
+    if not isinstance(value, str) or len(value) < MIN_PEPPER_LENGTH:
+        raise ConfigurationError(PEPPER_SECRET_VARIABLE, f"names a secret that {PEPPER_TOO_SHORT}")
+    return value
 
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:

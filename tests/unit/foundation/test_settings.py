@@ -57,7 +57,11 @@ def test_custom_prefix_renames_every_resource() -> None:
             "TOUCHPOINT_RATE_LIMIT",
             "true or false",
         ),
-        ({"TOUCHPOINT_STAGE": "prod"}, "TOUCHPOINT_KEY_PEPPER", "at least 16"),
+        (
+            {"TOUCHPOINT_STAGE": "prod", "TOUCHPOINT_KEY_PEPPER": "short"},
+            "TOUCHPOINT_KEY_PEPPER",
+            "at least 16",
+        ),
     ],
 )
 def test_bad_configuration_names_the_variable(env: dict[str, str], variable: str, fragment: str) -> None:
