@@ -59,7 +59,10 @@ def test_lake_bucket_is_encrypted_and_the_schedule_and_topic_exist(aws: Runtime)
     rules = boto3.client("events", region_name="eu-central-1").list_rules()["Rules"]
     assert sorted(r["ScheduleExpression"] for r in rules) == ["cron(0 * * * ? *)", "cron(30 3 * * ? *)"]
     topics = boto3.client("sns", region_name="eu-central-1").list_topics()["Topics"]
-    assert topics[0]["TopicArn"].endswith(":touchpoint-test-alerts")
+    assert sorted(t["TopicArn"].rsplit(":", 1)[1] for t in topics) == [
+        "touchpoint-test-alerts",
+        "touchpoint-test-ops",
+    ]
 
 
 def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
