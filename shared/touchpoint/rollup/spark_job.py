@@ -8,17 +8,16 @@ exports are written exactly as a DuckDB run writes them.
 
 The job starts its SparkSession first, with the engine's session settings; the engine's
 SparkBackend then uses that active session (never `local_session()`). The runtime comes from the
-environment the dispatcher passes (`spark.emr-serverless.driverEnv.*`). On staging and prod the
-settings need the key pepper, which is never put into a job run's parameters: the job reads it
-from Secrets Manager (`TOUCHPOINT_KEY_PEPPER_SECRET_ID`, default `touchpoint/<stage>/key-pepper`,
-the secret the README's deployment makes).
+environment the dispatcher passes (`spark.emr-serverless.driverEnv.*`). The key pepper is never put
+into a job run's parameters: the settings read it, as every function does, from the stage's
+Secrets Manager secret (`<prefix>/key-pepper`, made by infra/template.yaml) through Powertools
+Parameters (`touchpoint.settings.Settings.key_pepper`); the job role may read that secret only.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -27,10 +26,6 @@ from touchpoint.engine.spark_backend import SESSION_SETTINGS
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-PEPPER_VARIABLE = "TOUCHPOINT_KEY_PEPPER"
-PEPPER_SECRET_VARIABLE = "TOUCHPOINT_KEY_PEPPER_SECRET_ID"  # noqa: S105 - a variable name
-#: Stages whose settings require the key pepper (touchpoint.settings).
-PEPPERED_STAGES = ("staging", "prod")
 #: Shuffle partitions on EMR (the engine's local default of 2 is for one laptop core pair); adaptive
 #: query execution coalesces them for small stages.
 JOB_SHUFFLE_PARTITIONS = "400"
@@ -46,25 +41,6 @@ def parse_args(argv: Sequence[str]) -> tuple[str, date]:
     if not tenant:
         parser.error("--tenant must not be empty")
     return tenant, args.date
-
-
-def pepper_secret_id(env: MutableMapping[str, str]) -> str | None:
-    """The Secrets Manager id to read the key pepper from, or None when the job needs none."""
-    if env.get(PEPPER_VARIABLE) or env.get("TOUCHPOINT_STAGE") not in PEPPERED_STAGES:
-        return None
-    return env.get(PEPPER_SECRET_VARIABLE) or f"touchpoint/{env['TOUCHPOINT_STAGE']}/key-pepper"
-
-
-def load_pepper(env: MutableMapping[str, str], secrets: Any | None = None) -> None:
-    """Put the key pepper into `env` from Secrets Manager when the stage needs it and it is unset."""
-    secret_id = pepper_secret_id(env)
-    if secret_id is None:
-        return
-    if secrets is None:
-        import boto3
-
-        secrets = boto3.client("secretsmanager")
-    env[PEPPER_VARIABLE] = str(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
 
 
 def job_session(app_name: str) -> SparkSession:
@@ -94,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     import sys
 
     tenant_id, day = parse_args(sys.argv[1:] if argv is None else argv)
-    load_pepper(os.environ)
     session = job_session(f"touchpoint-rollup-{tenant_id}-{day.isoformat()}")
     try:
         summary = run(tenant_id, day)
