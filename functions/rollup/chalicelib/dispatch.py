@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib.invoker import build_invoker
 from chalicelib.worker import run_tenant_day
 from touchpoint.models.scheduled_events import schedule_time
-from touchpoint.observability import metrics
+from touchpoint.observability import logger, metrics
+from touchpoint.rollup.overdue import overdue_tenant_days
 from touchpoint.rollup.schedule import dispatch, schedule_hour
 from touchpoint.runtime import get_runtime
 
@@ -36,4 +37,14 @@ def dispatch_scheduled(event: dict[str, Any], context: LambdaContext | None) -> 
     metrics.add_metric(
         name="RollupsOnSpark", unit=MetricUnit.Count, value=sum(e == "spark" for e in engines.values())
     )
-    return {"scheduled_at": event.get("time"), **report.summary(), "engines": engines}
+    overdue = overdue_tenant_days(hour, tenants, runtime.rollup_state)
+    if overdue:
+        logger.warning("rollups overdue", extra={"overdue": [f"{t}/{d.isoformat()}" for t, d in overdue]})
+    # the RollupsOverdue alarm: any tenant-day past 06:00 local that no rollup finished
+    metrics.add_metric(name="RollupsOverdue", unit=MetricUnit.Count, value=len(overdue))
+    return {
+        "scheduled_at": event.get("time"),
+        **report.summary(),
+        "engines": engines,
+        "overdue": [{"tenant_id": t, "date": d.isoformat()} for t, d in overdue],
+    }

@@ -160,3 +160,18 @@ def test_the_sample_events_are_handled(aws: Runtime) -> None:
     worker = json.loads((EVENTS_DIR / "rollup" / "worker.json").read_text())
     result = _invoke("worker", {**worker, "generation": "sample"})
     assert result["tenant_id"] == "demo" and result["date"] == "2026-11-22" and result["status"] == "done"
+
+
+def test_the_dispatcher_counts_the_tenant_days_overdue_at_0600_local(
+    aws: Runtime, tenant: TenantKeys, capsys: pytest.CaptureFixture[str]
+) -> None:
+    created = aws.tenants.get_tenant(tenant.tenant_id)
+    assert created is not None
+    day = created.created_at.astimezone(UTC).date()  # the tenant's first (UTC) day
+    at_seven = f"{(day + timedelta(days=1)).isoformat()}T07:00:00Z"
+    result = _invoke("nightly", {"time": at_seven})
+    assert result["overdue"] == [{"tenant_id": tenant.tenant_id, "date": day.isoformat()}]
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [doc["RollupsOverdue"] for doc in emitted if "RollupsOverdue" in doc] == [[1.0]]
+    aws.rollup_state.mark_done(tenant.tenant_id, day, "run-1")
+    assert _invoke("nightly", {"time": at_seven})["overdue"] == []
