@@ -17,7 +17,7 @@ Chunks (bounded memory and /tmp): a partition's inputs are split into chunks of 
 order, filled one chunk after the other; an object larger than a chunk is a chunk of its own), and
 each chunk is downloaded, compacted into one file, uploaded and committed before the next one
 starts: peak memory and disk follow the chunk, not the day (bench/RESULTS.md, "Compaction in
-chunks"). Compacted files of at least half a chunk are full and stay as they are; smaller ones (the
+chunks"), and so does an erasure's rewrite of one compacted file (`touchpoint.privacy.compacted`). Compacted files of at least half a chunk are full and stay as they are; smaller ones (the
 last chunk of a day, files of late events) join the next compaction's chunks (first fit), so a day
 holds about its stored bytes / (half a chunk) files plus at most one small one, never one more
 per run. The price: an event stored twice (a retried request) whose copies fall into two chunks,
@@ -60,13 +60,17 @@ from touchpoint.storage.lake_maintenance import LakeMaintenanceRepository, Objec
 SURVEY_COPY_PREFIX = "survey-"
 #: A UTC day is compacted once it ended this long ago (Firehose's buffer interval is 15 minutes).
 SETTLED_AFTER = timedelta(hours=1)
-#: Stored bytes one chunk of a compaction reads at most (gzip JSON lines and small compacted
-#: files). 128 MiB is about 4 M events as landed (33 B each gzipped, bench/RESULTS.md "Scale"),
-#: whose compaction peaks at about 1.9 GB (measured, "Compaction in chunks"): inside the DuckDB
-#: worker's 5.7 GB with room for a chunk of denser data, and on the Spark driver the 50 M-event day
-#: is about 12 sequential chunks instead of one 45 GB process. Parquet holds fewer events per byte
-#: than gzip JSON lines (52 B against 33 B), so a chunk of compacted files holds fewer events.
-COMPACTION_CHUNK_BYTES = 128 * 1024 * 1024
+#: Stored bytes one chunk of a compaction reads at most (gzip JSON lines and small compacted files).
+#: Measured (bench/RESULTS.md, "Compaction in chunks"): a chunk of 53 MiB of landed objects (1.9 M
+#: synthetic events, 313 B of JSON each) peaks at 1.6-1.8 GB above the process, one of 12 MiB at
+#: 0.5 GB; a full 64 MiB chunk is about 2.2 GB. Real events compress better (611 B of JSON in 33 B,
+#: against 313 B in 29 B here), so 64 MiB of them hold up to 1.7x the JSON: about 3.7 GB if memory
+#: followed it, still inside the 8 GB worker's 5.7 GB for DuckDB (128 MiB would not be). On the
+#: Spark driver the 50 M-event day (about 1.5 GB landed) becomes about 24 chunks done one after the
+#: other instead of one 45 GB process, and the files (about 100 MiB of Parquet each) suit Athena and
+#: Spark. Parquet holds fewer events per byte than gzip JSON lines, so a chunk of compacted files
+#: holds fewer events than one of landed objects.
+COMPACTION_CHUNK_BYTES = 64 * 1024 * 1024
 #: Columns of a compacted file, in order.
 COMPACTED_COLUMNS: tuple[str, ...] = (
     "message_id",

@@ -4,8 +4,8 @@ Order of work, so that a run that fails at any point leaves the previous results
 
 1. `begin_run` in the state table (before the lake is read, so late events that arrive during
    the run mark the day dirty);
-2. compact the settled UTC days of the day's raw window (`touchpoint.rollup.compaction`: one
-   sorted, deduplicated Parquet file per tenant and UTC day, replacing the landed objects), then
+2. compact the settled UTC days of the day's raw window (`touchpoint.rollup.compaction`: sorted,
+   deduplicated Parquet files, one per chunk of a tenant's UTC day, replacing the landed objects), then
    download the digests of earlier days and the recent lake objects into a temporary folder
    (`LakeInputLoader.load_day`) and call `compute_day`, which also writes the day's digest
    (and those of any earlier days it had to read raw);

@@ -6,7 +6,7 @@ Hive style as `<area>/tenant=<t>/dt=<YYYY-MM-DD>/`:
 | area | holds | written by |
 |---|---|---|
 | `raw/events` | events as Firehose landed them (gzip JSON lines), plus the surveys' `Survey Responded` events | Firehose (`infra/template.yaml`), surveys |
-| `raw/compacted` | a settled UTC day's events, one sorted, deduplicated Parquet file | the rollup's compaction |
+| `raw/compacted` | a settled UTC day's events, sorted, deduplicated Parquet files (one per compaction chunk) | the rollup's compaction |
 | `raw/landing-errors` | records Firehose could not partition (its own sub-layout) | Firehose |
 | `quarantine/events` | each rejected event and its reasons, by received UTC day | ingest |
 | `responses` | one object per survey response, by UTC submission day | surveys, feedback |
