@@ -59,6 +59,9 @@ MOTO_UNSUPPORTED = {
     "AWS::Athena::WorkGroup",
     "AWS::EMRServerless::Application",
     "AWS::S3::BucketPolicy",
+    "AWS::SecretsManager::Secret",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Subscription",
 }
 
 
@@ -252,7 +255,7 @@ def test_the_stack_deploys_into_moto_where_moto_knows_the_types(
         f"touchpoint-dev-{t}" for t in ("config", "responses", "people", "metrics", "state", "idempotency")
     } <= tables
     assert "touchpoint-dev-lake" in buckets
-    assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics] == ["touchpoint-dev-alerts"]
+    assert "touchpoint-dev-alerts" in {t["TopicArn"].rsplit(":", 1)[1] for t in topics}
 
 
 def _route(path: str, distribution: dict[str, Any]) -> str:
