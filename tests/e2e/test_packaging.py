@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -92,27 +93,28 @@ def _package_module() -> ModuleType:
     return module
 
 
-def test_prod_without_a_pepper_stops_before_anything_is_built(
+def test_an_invalid_deployed_configuration_stops_before_anything_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TOUCHPOINT_KEY_PEPPER", raising=False)
     module = _package_module()
-    assert module.main(["--out", "build", "--stage", "prod"]) == 2
-    error = capsys.readouterr().err
-    assert error.startswith(
-        "cannot package stage prod: configuration error: environment variable "
-        "TOUCHPOINT_KEY_PEPPER must be at least 16 characters on staging and prod\n"
+    source = tmp_path / "repo"
+    (source / "functions" / "ingest").mkdir(parents=True)
+    shutil.copytree(
+        REPO_ROOT / "functions" / "ingest" / ".chalice", source / "functions" / "ingest" / ".chalice"
+    )
+    config_path = source / "functions" / "ingest" / ".chalice" / "config.json"
+    config = json.loads(config_path.read_text())
+    config["stages"]["prod"]["environment_variables"]["TOUCHPOINT_MAX_EVENT_BYTES"] = "lots"
+    config_path.write_text(json.dumps(config))
+    monkeypatch.setattr(module, "REPO_ROOT", source)
+    monkeypatch.chdir(tmp_path)
+    assert module.main(["--out", "build", "--stage", "prod", "--function", "ingest"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "cannot package stage prod: configuration error: environment variable TOUCHPOINT_MAX_EVENT_BYTES "
     )
     assert not (tmp_path / "build").exists()
 
 
-def test_a_too_short_pepper_is_refused_like_a_missing_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TOUCHPOINT_KEY_PEPPER", "short")
+def test_prod_needs_no_pepper_to_be_packaged() -> None:
     module = _package_module()
-    assert module.main(["--out", "build", "--stage", "staging"]) == 2
-    assert "TOUCHPOINT_KEY_PEPPER must be at least 16 characters" in capsys.readouterr().err
-    assert not (tmp_path / "build").exists()
+    module.check_configuration(["ingest", "rollup"], "prod")  # the pepper is the deployed secret's

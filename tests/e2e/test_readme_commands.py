@@ -8,13 +8,13 @@ test follows it. Each run happens in a fresh `git clone` of the working tree (no
 from __future__ import annotations
 
 import json
-import re
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.packaging import PROD_PEPPER, README, CommandRun, readme_make_commands, run_in_fresh_clone
+from tests.e2e.packaging import PROD_PEPPER, CommandRun, readme_make_commands, run_in_fresh_clone
 from touchpoint_cli.paths import ALL_FUNCTIONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("packaging")]
@@ -41,13 +41,6 @@ def _environment(function: dict[str, dict[str, object]]) -> dict[str, object]:
     variables = environment["Variables"]
     assert isinstance(variables, dict)
     return variables
-
-
-def _readme_pepper_message() -> str:
-    """The message the README promises when the pepper is missing (quoted there in backticks)."""
-    match = re.search(r"`(cannot package stage prod: [^`]+)`", README.read_text())
-    assert match, "the README no longer quotes the missing-pepper message"
-    return match.group(1)
 
 
 def test_every_make_command_of_the_readme_is_run_here_or_covered_elsewhere() -> None:
@@ -86,36 +79,46 @@ def test_make_package_leaves_the_source_tree_as_it_was(make_package_dev: Command
     assert not list(make_package_dev.clone.glob("functions/*/vendor"))
 
 
-def test_make_package_prod_without_a_pepper_stops_with_the_one_configuration_message(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    assert MAKE_PACKAGE_PROD in readme_make_commands()
-    run = run_in_fresh_clone(tmp_path_factory, "package-prod-no-pepper", MAKE_PACKAGE_PROD)
-    assert run.result.returncode != 0
-    assert _readme_pepper_message() in run.result.stderr
-    assert "Traceback" not in run.result.stderr + run.result.stdout
-    assert not run.build.exists()  # stopped before building anything
-    assert run.status_after == run.status_before
+def _members(path: Path) -> list[tuple[str, bytes]]:
+    """A file's bytes, and each member of it when it is a zip archive."""
+    data = path.read_bytes()
+    items = [(str(path), data)]
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zipped:
+            items += [(f"{path}!{i.filename}", zipped.read(i)) for i in zipped.infolist() if not i.is_dir()]
+    return items
 
 
-def test_make_package_prod_puts_the_pepper_of_its_environment_into_every_function(
+def test_make_package_prod_ships_the_secrets_reference_and_never_a_pepper(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    # As after the README's `export TOUCHPOINT_KEY_PEPPER=...` line.
+    # A pepper in the packaging run's environment (as an old README had it) must go nowhere.
     run = run_in_fresh_clone(
         tmp_path_factory, "package-prod", MAKE_PACKAGE_PROD, TOUCHPOINT_KEY_PEPPER=PROD_PEPPER
     )
     assert run.result.returncode == 0, run.result.stdout + run.result.stderr
+    secret = {"Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-key-pepper-secret-arn"}}
     for name in ALL_FUNCTIONS:
         template = json.loads((run.build / name / "sam.json").read_text())
         for function in _functions(template):
             variables = _environment(function)
             assert variables["TOUCHPOINT_STAGE"] == "prod", name
-            assert variables["TOUCHPOINT_KEY_PEPPER"] == PROD_PEPPER, name
+            assert "TOUCHPOINT_KEY_PEPPER" not in variables, name
+            assert variables["TOUCHPOINT_KEY_PEPPER_SECRET"] == secret, name
         assert (run.build / name / "deployment.zip").is_file()
-    # The pepper went into the build only: no configuration file of the clone holds it.
+    needle = PROD_PEPPER.encode()
+    built = [item for path in sorted(run.build.rglob("*")) if path.is_file() for item in _members(path)]
+    assert len(built) > 1000  # every zip member was looked at
+    assert [where for where, data in built if needle in data] == []
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=run.clone, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    files = [run.clone / f for f in tracked if f and (run.clone / f).is_file()]
+    assert [str(f) for f in files if needle in f.read_bytes()] == []
+    # Nothing in the source tree's configuration sets a pepper.
+    for config in [*run.clone.glob("functions/*/.chalice/*.json"), run.clone / "infra" / "template.yaml"]:
+        assert 'TOUCHPOINT_KEY_PEPPER"' not in config.read_text(), config
     after = [line for line in run.status_after.splitlines() if line != "!! build/"]
     assert after == run.status_before.splitlines()
-    for config in run.clone.glob("functions/*/.chalice/config.json"):
-        assert PROD_PEPPER not in config.read_text()
-    assert PROD_PEPPER not in (REPO_ROOT / "functions" / "ingest" / ".chalice" / "config.json").read_text()
