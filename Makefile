@@ -10,7 +10,7 @@ DEPLOY_STAMP := $(VENV)/.deploy-installed
 STAGE  ?= dev
 KEEP_LAKE ?= 1
 
-.PHONY: dev test lint typecheck unit e2e package stack deploy destroy cfn-lint clean venv system-deps
+.PHONY: dev test lint typecheck unit e2e package stack deploy destroy cfn-lint clean venv system-deps lock
 
 ## Set up everything and start the local stack (moto in-process, all HTTP functions on 127.0.0.1:$(PORT)).
 ## Java 17 is installed when missing: `touchpoint rollup --engine spark` runs a local SparkSession.
@@ -24,11 +24,16 @@ test: $(STAMP) system-deps lint typecheck cfn-lint
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+## The exact versions of requirements/dev.lock (`make lock` recompiles it), then the project itself.
+$(STAMP): pyproject.toml requirements/dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Recompile every dependency lock with uv (dev, deploy, and each function's for its runtime).
+lock: $(STAMP)
+	$(BIN)/python infra/locks.py
 
 ## Debian packages the tests need (installed only when missing): Java 17, Chromium, libzbar0.
 system-deps:
@@ -60,8 +65,8 @@ package: $(STAMP)
 stack: package
 	$(BIN)/python infra/stack.py --build build --stage $(STAGE)
 
-$(DEPLOY_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,deploy]'
+$(DEPLOY_STAMP): $(STAMP) requirements/deploy.lock
+	$(BIN)/python -m pip install --quiet -r requirements/deploy.lock
 	touch $(DEPLOY_STAMP)
 
 ## Build and deploy stage $(STAGE) as one stack with the AWS CLI (credentials and region from the environment).

@@ -33,13 +33,40 @@ FUNCTIONS = ("ingest", "surveys", "feedback", "insights", "rollup")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache")
 
 
-# Functions whose dependencies are installed into vendor/ by this script for a newer Lambda
-# Python than the local interpreter, instead of by Chalice from requirements.txt. They need
-# DuckDB >= 1.3 (the rollup's engine and compaction; the surveys function's erasure and access
-# scans of compacted Parquet files), whose wheels need glibc 2.27+: the python3.11 Lambda runtime
-# (Amazon Linux 2, glibc 2.26) cannot load them, python3.12 (Amazon Linux 2023) can. Their merge
-# templates set the functions' Runtime to match.
-VENDORED_RUNTIME = {"rollup": "3.12", "surveys": "3.12"}
+# Each function's Lambda runtime, declared once (infra/runtimes.json; the locks are compiled for
+# it by infra/locks.py) and written into every function of its packaged template. Functions with a
+# `vendor-requirements.txt` lock get their dependencies installed into vendor/ by this script as
+# wheels for that runtime, instead of by Chalice (which installs `requirements.txt` for the local
+# interpreter's version, so theirs must match it). The rollup and surveys need DuckDB >= 1.3
+# (engine and compaction; erasure and access scans of compacted Parquet files), whose wheels need
+# glibc 2.27+: the python3.11 runtime (Amazon Linux 2, glibc 2.26) cannot load them, python3.12
+# (Amazon Linux 2023) can.
+RUNTIMES: dict[str, str] = json.loads((REPO_ROOT / "infra" / "runtimes.json").read_text(encoding="utf-8"))
+
+
+def vendored(name: str) -> bool:
+    """True when this script vendors the function's locked dependencies (not Chalice)."""
+    return (REPO_ROOT / "functions" / name / "vendor-requirements.txt").is_file()
+
+
+def check_runtimes(functions: list[str], local: str) -> None:
+    """Refuse a Chalice-installed function whose declared runtime is not the local interpreter's."""
+    for name in functions:
+        if not vendored(name) and RUNTIMES[name] != local:
+            raise ConfigurationError(
+                "PATH",
+                f"gives {local}, but infra/runtimes.json declares {RUNTIMES[name]} for {name} "
+                "(Chalice installs its requirements.txt for the interpreter that packages it)",
+            )
+
+
+def set_runtime(template_path: Path, runtime: str) -> None:
+    """Write `runtime` into every function of a packaged SAM template."""
+    template = json.loads(template_path.read_text(encoding="utf-8"))
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["Runtime"] = runtime
+    template_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
 
 
 def deployed_environment(function_dir: Path, stage: str) -> dict[str, str]:
@@ -138,8 +165,8 @@ def package_function(name: str, out: Path, stage: str) -> Path:
     )
     set_prefix_default(function_dir, stage)
     vendor_shared(function_dir)
-    if name in VENDORED_RUNTIME:
-        vendor_requirements(function_dir, VENDORED_RUNTIME[name])
+    if vendored(name):
+        vendor_requirements(function_dir, RUNTIMES[name].removeprefix("python"))
     destination = out / name
     if destination.exists():
         shutil.rmtree(destination)
@@ -164,6 +191,7 @@ def package_function(name: str, out: Path, stage: str) -> Path:
         env=env,
         check=True,
     )
+    set_runtime(destination / "sam.json", RUNTIMES[name])
     return destination
 
 
@@ -180,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     functions: list[str] = args.function or list(FUNCTIONS)
     try:
         check_configuration(functions, args.stage)
+        check_runtimes(functions, f"python{sys.version_info.major}.{sys.version_info.minor}")
     except ConfigurationError as error:
         print(f"cannot package stage {args.stage}: {error}", file=sys.stderr)
         return 2

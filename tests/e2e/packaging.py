@@ -43,8 +43,9 @@ def clone_working_tree(destination: Path) -> Path:
 
     Only what git knows reaches the clone (tracked files and untracked ones that are not ignored):
     no `build/`, no `vendor/`, no caches, as on a newcomer's machine. The clone's `.venv` is a
-    symlink to the repository's, and its `pyproject.toml` is dated before the venv's install stamp,
-    so `make` finds the environment ready instead of installing it again.
+    symlink to the repository's, and its `pyproject.toml` and `requirements/dev.lock` are dated
+    before the venv's install stamp, so `make` finds the environment ready instead of installing it
+    again.
     """
     subprocess.run(
         ["git", "clone", "--quiet", "--no-hardlinks", str(REPO_ROOT), str(destination)], check=True
@@ -59,7 +60,8 @@ def clone_working_tree(destination: Path) -> Path:
             target.unlink(missing_ok=True)
     (destination / ".venv").symlink_to(REPO_ROOT / ".venv", target_is_directory=True)
     stamp = (REPO_ROOT / ".venv" / ".installed").stat().st_mtime
-    os.utime(destination / "pyproject.toml", (stamp - 60, stamp - 60))
+    for installed_from in ("pyproject.toml", "requirements/dev.lock"):
+        os.utime(destination / installed_from, (stamp - 60, stamp - 60))
     # Never let `make` reinstall: that would point the shared venv's editable install at the clone.
     ready = subprocess.run(["make", "-q", ".venv/.installed"], cwd=destination, check=False)
     if ready.returncode != 0:
@@ -92,9 +94,6 @@ def run_command(command: str, clone: Path, **extra_env: str) -> subprocess.Compl
 def tree_status(clone: Path) -> str:
     """`git status` of the clone, ignored files included (to see what a command left behind)."""
     return _git("status", "--porcelain", "--ignored", "--untracked-files=normal", cwd=clone)
-
-
-PROD_PEPPER = "readme-test-pepper-0123456789"
 
 
 @dataclass(frozen=True)

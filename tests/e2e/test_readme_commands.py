@@ -8,13 +8,14 @@ test follows it. Each run happens in a fresh `git clone` of the working tree (no
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.packaging import PROD_PEPPER, CommandRun, readme_make_commands, run_in_fresh_clone
+from tests.e2e.packaging import CommandRun, readme_make_commands, run_in_fresh_clone
 from touchpoint_cli.paths import ALL_FUNCTIONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("packaging")]
@@ -92,9 +93,11 @@ def _members(path: Path) -> list[tuple[str, bytes]]:
 def test_make_package_prod_ships_the_secrets_reference_and_never_a_pepper(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    # A pepper in the packaging run's environment (as an old README had it) must go nowhere.
+    # A pepper in the packaging run's environment (as an old README had it) must go nowhere; it
+    # is made here, so no file of the repository holds it either (not even this test).
+    pepper = f"test-pepper-{secrets.token_hex(16)}"
     run = run_in_fresh_clone(
-        tmp_path_factory, "package-prod", MAKE_PACKAGE_PROD, TOUCHPOINT_KEY_PEPPER=PROD_PEPPER
+        tmp_path_factory, "package-prod", MAKE_PACKAGE_PROD, TOUCHPOINT_KEY_PEPPER=pepper
     )
     assert run.result.returncode == 0, run.result.stdout + run.result.stderr
     secret = {"Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-key-pepper-secret-arn"}}
@@ -106,7 +109,7 @@ def test_make_package_prod_ships_the_secrets_reference_and_never_a_pepper(
             assert "TOUCHPOINT_KEY_PEPPER" not in variables, name
             assert variables["TOUCHPOINT_KEY_PEPPER_SECRET"] == secret, name
         assert (run.build / name / "deployment.zip").is_file()
-    needle = PROD_PEPPER.encode()
+    needle = pepper.encode()
     built = [item for path in sorted(run.build.rglob("*")) if path.is_file() for item in _members(path)]
     assert len(built) > 1000  # every zip member was looked at
     assert [where for where, data in built if needle in data] == []
