@@ -3,4 +3,4 @@
 Every function imports this package; it never imports a function.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
