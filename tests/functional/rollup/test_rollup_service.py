@@ -238,7 +238,7 @@ def test_only_partitions_inside_the_window_are_downloaded(
 
     def spy(inputs: EngineInputs, day: date, config: TenantConfig, **_: object) -> list[MetricPoint]:
         seen.append(inputs)
-        assert all(path.exists() for path in [*inputs.event_files, *inputs.response_files])
+        assert all(Path(path).exists() for path in [*inputs.event_files, *inputs.response_files])
         return []
 
     _service(aws, compute_day=spy).run_day(tenant.tenant_id, DAY)
@@ -250,4 +250,4 @@ def test_only_partitions_inside_the_window_are_downloaded(
     ]
     compacted = list(aws.lake.list_keys(f"raw/compacted/tenant={tenant.tenant_id}/dt={DAY.isoformat()}/"))
     assert landed == [] and len(compacted) == 1 and compacted[0].endswith(".parquet")
-    assert len(seen[0].event_files) == 1 and seen[0].event_files[0].suffix == ".parquet"
+    assert len(seen[0].event_files) == 1 and Path(seen[0].event_files[0]).suffix == ".parquet"

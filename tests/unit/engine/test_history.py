@@ -42,7 +42,7 @@ def _links(files: list[Path]) -> list[tuple[str, str]]:
 def _days_with_data(inputs: EngineInputs, timezone: str) -> set[date]:
     zone = ZoneInfo(timezone)
     days = set()
-    for record in _records(inputs.event_files + inputs.response_files):
+    for record in _records([Path(name) for name in [*inputs.event_files, *inputs.response_files]]):
         stamp = record.get("timestamp") or record.get("submittedAt")
         if isinstance(stamp, str):
             days.add(datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(zone).date())
@@ -66,7 +66,7 @@ def _assert_same(digested: list[MetricPoint], raw: list[MetricPoint]) -> None:
 
 
 def _compare(lake_inputs: EngineInputs, day: date, config: TenantConfig, root: Path) -> None:
-    links = _links(lake_inputs.event_files)
+    links = _links([Path(name) for name in lake_inputs.event_files])
     full = EngineInputs(lake_inputs.event_files, lake_inputs.response_files, links)
     raw = compute_day_result(full, day, config)
     digests = _digest_all(full, day, config, root / "digests")
