@@ -2,7 +2,7 @@
 
 Pure: it reads local gzip JSON-lines files with an in-memory DuckDB (or a Spark session, see
 `touchpoint.engine.backend`) and returns `MetricPoint`s; no AWS access. Entry points: `compute_day`, `compute_person_scores` and `compute_day_result` (both
-at once). `touchpoint.engine.synthetic.generate_day` writes realistic test data.
+at once). `touchpoint_testkit.synthetic.generate_day` (test and benchmark support, not shipped) writes realistic test data.
 """
 
 from touchpoint.engine.backend import DuckDBConfig, EngineName
