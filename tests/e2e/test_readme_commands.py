@@ -27,6 +27,8 @@ RUN_HERE = {MAKE_PACKAGE, MAKE_PACKAGE_PROD}
 COVERED_ELSEWHERE = {
     "make dev": "tests/e2e/test_local_stack.py runs the local stack it starts",
     "make test": "the whole suite; running it from inside the suite would recurse",
+    "make deploy STAGE=prod": "needs an AWS account; tests/e2e/test_stack.py checks the stack it deploys",
+    "make destroy STAGE=prod": "needs an AWS account; deletes the stack make deploy made",
 }
 
 
