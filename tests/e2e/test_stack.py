@@ -62,6 +62,7 @@ MOTO_UNSUPPORTED = {
     "AWS::SecretsManager::Secret",
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
+    "AWS::Lambda::EventInvokeConfig",
 }
 
 
