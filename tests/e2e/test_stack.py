@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -66,14 +65,7 @@ MOTO_UNSUPPORTED = {
 }
 
 
-def walk(value: Any) -> Iterator[Any]:
-    yield value
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from walk(item)
+walk = stack.walk  # every node of a template fragment, depth first
 
 
 def references(value: Any) -> set[str]:
