@@ -25,6 +25,7 @@ from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
 from touchpoint.surveys.service import SurveyService
 from touchpoint.web.auth import ADMIN, WRITE, Access, Principal
+from touchpoint.web.base_path import request_base_path
 from touchpoint.web.contract import Operation, Param
 from touchpoint.web.health import register_health
 from touchpoint.web.middleware import register_observability
@@ -212,7 +213,7 @@ def export_responses(principal: Principal) -> Response:
 )
 def erase_person(principal: Principal, person_id: str) -> Response:
     """Erase everything stored about a person (200 done, 202 when the lake part continues later)."""
-    return people.erase(get_runtime(), principal, person_id)
+    return people.erase(get_runtime(), principal, person_id, request_base_path(app.current_request))
 
 
 @route(app, "/v1/people/{person_id}/export", access=ADMIN, methods=["GET"], doc=Operation(query=PERSON_PAGE))

@@ -68,8 +68,11 @@ def _storage() -> Iterator[None]:
         raise ApiError(503, "storage_unavailable", "storage failed, please retry (it is safe to)") from None
 
 
-def erase(runtime: Runtime, principal: Principal, person_id: str) -> Response:
-    """Erase a person of the caller's tenant (200 completed, 202 pending)."""
+def erase(runtime: Runtime, principal: Principal, person_id: str, base_path: str = "") -> Response:
+    """Erase a person of the caller's tenant (200 completed, 202 pending).
+
+    `base_path`: the prefix the request came in under (`touchpoint.web.base_path`), put in front
+    of the status URL in `Location`."""
     from touchpoint.privacy.erasure import PENDING, ErasureService
 
     person = _person_id(person_id)
@@ -77,7 +80,7 @@ def erase(runtime: Runtime, principal: Principal, person_id: str) -> Response:
         outcome = ErasureService(runtime).erase(
             principal.tenant_id, person, actor=_actor(principal), budget_seconds=HTTP_BUDGET_SECONDS
         )
-    location = f"/v1/erasures/{outcome.erasure_id}"
+    location = f"{base_path}/v1/erasures/{outcome.erasure_id}"
     status = 202 if outcome.status == PENDING else 200
     return json_response(status, {**outcome.view(), "location": location}, headers={"Location": location})
 

@@ -288,3 +288,17 @@ def test_days_changed_before_a_failure_are_still_marked_dirty_when_the_erasure_c
         assert state is not None and state.status == "dirty", day
     [entry] = aws.privacy_state.list_audit(tenant.tenant_id)
     assert entry.status == "completed" and entry.counts["eventsRemoved"] == 2
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_status_location_keeps_the_path_prefix_the_request_came_in_under(
+    aws: Runtime, tenant: TenantKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = function_module("surveys", "chalicelib.people")
+    monkeypatch.setattr(people, "HTTP_BUDGET_SECONDS", 0.0)
+    headers = {"Authorization": f"Bearer {tenant.admin_key}", "X-Forwarded-Prefix": "/api"}
+    with function_client("surveys") as client:
+        response = client.http.delete("/v1/people/erin", headers=headers)
+    body = json.loads(response.body)
+    assert response.status_code == 202
+    assert response.headers["Location"] == body["location"] == f"/api/v1/erasures/{body['erasureId']}"
