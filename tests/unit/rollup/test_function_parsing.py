@@ -195,7 +195,10 @@ def test_the_packaged_template_tells_the_dispatcher_its_workers_name() -> None:
     merge = json.loads((FUNCTIONS_DIR / "rollup" / ".chalice" / "merge-template.json").read_text())
     handlers = {to_cfn_resource_name(f.name) for f in load_app("rollup").pure_lambda_functions}
     assert handlers == {"Nightly", "Worker", "Retention"}  # Retention: touchpoint.privacy's daily run
-    assert {merge["Resources"][h]["Properties"]["Runtime"] for h in handlers} == {"python3.12"}
+    # the runtime is declared once, in infra/runtimes.json (infra/package.py writes it in)
+    assert all("Runtime" not in merge["Resources"][h]["Properties"] for h in handlers)
+    runtimes = json.loads((FUNCTIONS_DIR.parent / "infra" / "runtimes.json").read_text())
+    assert runtimes["rollup"] == "python3.12"
     variables = merge["Resources"]["Nightly"]["Properties"]["Environment"]["Variables"]
     assert variables == {
         invoker.WORKER_VARIABLE: {"Ref": "Worker"},
@@ -204,5 +207,8 @@ def test_the_packaged_template_tells_the_dispatcher_its_workers_name() -> None:
         },
         "TOUCHPOINT_EMR_JOB_ROLE_ARN": {
             "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-rollup-spark-job-role-arn"}
+        },
+        "TOUCHPOINT_KEY_PEPPER_SECRET": {
+            "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-key-pepper-secret-arn"}
         },
     }
