@@ -179,11 +179,16 @@ def test_the_template_wires_the_application_the_role_and_the_dispatcher() -> Non
         if "Export" in o
     }
     variables = merge["Resources"]["Nightly"]["Properties"]["Environment"]["Variables"]
-    assert {
-        v["Fn::ImportValue"]["Fn::Sub"] for k, v in variables.items() if k.startswith("TOUCHPOINT_EMR_")
-    } == imports
+    assert (
+        {v["Fn::ImportValue"]["Fn::Sub"] for k, v in variables.items() if k.startswith("TOUCHPOINT_EMR_")}
+        == {name for name in imports if "-rollup-spark-" in name}
+        == {
+            "${ResourcePrefix}-rollup-spark-application-id",
+            "${ResourcePrefix}-rollup-spark-job-role-arn",
+        }
+    )
     policy = merge["Resources"]["StartSparkRollups"]["Properties"]
-    assert policy["Roles"] == [{"Ref": "DefaultRole"}]
+    assert policy["Roles"] == [{"Ref": "NightlyRole"}]  # each rollup function has its own role
     actions = [s["Action"] for s in policy["PolicyDocument"]["Statement"]]
     assert actions == [["emr-serverless:StartJobRun", "emr-serverless:ListJobRuns"], "iam:PassRole"]
 
