@@ -109,3 +109,12 @@ def basic_auth(key: str) -> dict[str, Any]:
 def bearer(key: str) -> dict[str, str]:
     """Headers for `Authorization: Bearer <key>`."""
     return {"Authorization": f"Bearer {key}"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the local SparkSession (and its JVM) that Spark tests started in this process."""
+    import sys
+
+    backend = sys.modules.get("touchpoint.engine.spark_backend")
+    if backend is not None:
+        backend.stop_local_session()

@@ -82,6 +82,15 @@ def local_session() -> SparkSession:
     return _local
 
 
+def stop_local_session() -> None:
+    """Stop the process's local SparkSession and its JVM, if one was started (end of a test run)."""
+    global _local
+    with _local_lock:
+        if _local is not None:
+            _local.stop()
+            _local = None
+
+
 def _job_session() -> SparkSession | None:
     """The session of the Spark job this process runs in (EMR Serverless: `touchpoint.rollup.spark_job`
     starts it before the rollup), else None."""
