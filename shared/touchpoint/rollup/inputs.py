@@ -148,29 +148,27 @@ class LakeInputLoader:
         """Bytes of the raw events (landed and compacted) a run of `day` reads: the engine choice's
         measure, from listings only (see `touchpoint.rollup.engine_choice`)."""
         window = input_windows(day, timezone).events
-        total = 0
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="rollup-size") as pool:
-            for area in (EVENTS_AREA, COMPACTED_AREA):
-                partitions = [
-                    p
-                    for p in self._lake.list_partitions(partition_prefix(area, tenant_id))
-                    if partition_date(p) in window
-                ]
-                for sizes in pool.map(lambda prefix: list(self._lake.list_sizes(prefix)), partitions):
-                    total += sum(size for key, size in sizes if key.endswith((".gz", ".parquet")))
-        return total
+            return sum(size for _, size in self._event_objects(pool, tenant_id, window))
 
-    def object_keys(
-        self, pool: ThreadPoolExecutor, area: str, tenant_id: str, window: InputWindow, suffix: str = ".gz"
-    ) -> list[str]:
-        """Every object ending in `suffix` of the tenant's partitions of `area` inside the window, in key order."""
+    def _objects(
+        self, pool: ThreadPoolExecutor, area: str, tenant_id: str, window: InputWindow, suffix: str
+    ) -> list[tuple[str, int]]:
+        """`(key, size)` of every object ending in `suffix` of the window's partitions, in key order."""
         partitions = [
             p
             for p in self._lake.list_partitions(partition_prefix(area, tenant_id))
             if partition_date(p) in window
         ]
-        listed = pool.map(lambda prefix: list(self._lake.list_keys(prefix)), partitions)
-        return sorted(key for keys in listed for key in keys if key.endswith(suffix))
+        listed = pool.map(lambda prefix: list(self._lake.list_sizes(prefix)), partitions)
+        return sorted(item for items in listed for item in items if item[0].endswith(suffix))
+
+    def _event_objects(
+        self, pool: ThreadPoolExecutor, tenant_id: str, window: InputWindow
+    ) -> list[tuple[str, int]]:
+        """The raw event objects a run reads: landed gzip JSON lines, then compacted Parquet."""
+        landed = self._objects(pool, EVENTS_AREA, tenant_id, window, ".gz")
+        return landed + self._objects(pool, COMPACTED_AREA, tenant_id, window, ".parquet")
 
     def load(
         self,
@@ -254,16 +252,16 @@ class LakeInputLoader:
         digests: dict[date, tuple[Path, int]],
         raw_from: date | None,
     ) -> LoadedInputs:
-        event_keys = self.object_keys(pool, EVENTS_AREA, tenant_id, windows.events)
-        event_keys += self.object_keys(pool, COMPACTED_AREA, tenant_id, windows.events, ".parquet")
-        response_keys = self.object_keys(pool, RESPONSES_AREA, tenant_id, windows.responses)
-        if self._remote:
+        event_objects = self._event_objects(pool, tenant_id, windows.events)
+        response_objects = self._objects(pool, RESPONSES_AREA, tenant_id, windows.responses, ".gz")
+        event_keys = [key for key, _ in event_objects]
+        response_keys = [key for key, _ in response_objects]
+        if self._remote:  # the listings' sizes: nothing is downloaded
             event_files: list[Path | str] = [self._lake.uri(key) for key in event_keys]
             response_files: list[Path | str] = [self._lake.uri(key) for key in response_keys]
-            sizes = self._sizes(pool, set(event_keys) | set(response_keys))
             jobs_count = len(event_keys) + len(response_keys)
-            raw_bytes = sum(sizes[key] for key in event_keys)
-            fetched = sum(sizes.values())
+            raw_bytes = sum(size for _, size in event_objects)
+            fetched = raw_bytes + sum(size for _, size in response_objects)
         else:
             jobs: list[tuple[str, Path]] = []
             for folder, keys in (("events", event_keys), ("responses", response_keys)):
@@ -291,14 +289,6 @@ class LakeInputLoader:
             digest_days=len(digests),
             raw_bytes=raw_bytes,
         )
-
-    def _sizes(self, pool: ThreadPoolExecutor, keys: set[str]) -> dict[str, int]:
-        """Sizes of `keys`, from the listings of their partitions."""
-        prefixes = sorted({key.rsplit("/", 1)[0] + "/" for key in keys})
-        found: dict[str, int] = {}
-        for listed in pool.map(lambda prefix: list(self._lake.list_sizes(prefix)), prefixes):
-            found.update((key, size) for key, size in listed if key in keys)
-        return found
 
 
 def _suffix(key: str) -> str:
