@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from touchpoint.loop.hooks import after_answer
 from touchpoint.models.surveys import (
     CHANNELS,
     RESPONSE_ID_PATTERN,
@@ -441,6 +442,7 @@ class SurveyService:
             lake.put_jsonl(survey_event_key(response), [survey_event(response)])
         done = response.model_copy(update={"coupon_code": coupon, "lake_key": key, "lake_written": True})
         self._runtime.responses.finish(done)
+        after_answer(self._runtime, survey, done)  # cases and notifications (touchpoint.loop)
         return SubmittedResponse(
             response_id=done.response_id,
             survey_id=done.survey_id,

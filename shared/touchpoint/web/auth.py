@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
+from touchpoint.models.users import Role
 from touchpoint.web.errors import ApiError, forbidden, unauthorized
 from touchpoint.web.signin_sessions import SessionKeys, verify_session
 
@@ -31,36 +32,74 @@ class KeyLookup(Protocol):
     def find_key(self, key: str) -> ApiKeyRecord | None: ...
 
 
+#: The role a key acts with: a read key (and the kiosk sign-in with it) views, an admin key administers.
+KEY_ROLES: dict[KeyKind, Role] = {KeyKind.READ: Role.VIEWER, KeyKind.ADMIN: Role.ADMIN}
+
+
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the tenant and the kind of key they presented."""
+    """Who is calling: the tenant, the key (or the signed-in team member) and what they may see.
+
+    `kind` is the kind of key presented, or None for a team member signed in with their account.
+    `locations` is the store scope: None for every store, else only these location ids (a store
+    manager); `touchpoint.web.scope` applies it.
+    """
 
     tenant_id: str
-    kind: KeyKind
-    key_id: str
+    kind: KeyKind | None
+    key_id: str = ""
+    role: Role | None = None
+    user_id: str | None = None
+    email: str | None = None
+    locations: frozenset[str] | None = None
+
+    @classmethod
+    def for_key(cls, tenant_id: str, kind: KeyKind, key_id: str) -> Principal:
+        """The principal of an API key (or of a kiosk session naming a read key): every store."""
+        return cls(tenant_id=tenant_id, kind=kind, key_id=key_id, role=KEY_ROLES.get(kind))
+
+    @property
+    def actor(self) -> str:
+        """Who did it, for histories and the audit log: `user:<e-mail>` or `key:<key id>`."""
+        return f"user:{self.email}" if self.email else f"key:{self.key_id}"
+
+    @property
+    def is_user(self) -> bool:
+        """True for a team member signed in with their own account."""
+        return self.user_id is not None
 
 
 @dataclass(frozen=True)
 class Access:
-    """Which key kinds a route accepts; `public` routes need no key at all."""
+    """Which key kinds and which signed-in roles a route accepts; `public` routes need neither."""
 
     kinds: frozenset[KeyKind]
     public: bool = False
+    #: The least role a signed-in team member needs (None: team sessions are not accepted).
+    least_role: Role | None = None
 
     @classmethod
-    def of(cls, *kinds: KeyKind) -> Access:
-        """A route for the given key kinds."""
-        return cls(frozenset(kinds))
+    def of(cls, *kinds: KeyKind, least_role: Role | None = None) -> Access:
+        """A route for the given key kinds (and team members of at least `least_role`)."""
+        return cls(frozenset(kinds), least_role=least_role)
 
     @classmethod
     def anyone(cls) -> Access:
         """A public route (health checks, the QR form): no key is read."""
         return cls(frozenset(), public=True)
 
+    def admits_role(self, role: Role | None) -> bool:
+        """True when a signed-in team member of `role` may call the route."""
+        return self.least_role is not None and role is not None and role.at_least(self.least_role)
+
 
 WRITE = Access.of(KeyKind.WRITE)
-READ = Access.of(KeyKind.READ, KeyKind.ADMIN)
-ADMIN = Access.of(KeyKind.ADMIN)
+#: Read the tenant's numbers, answers and cases: read or admin keys, every team member.
+READ = Access.of(KeyKind.READ, KeyKind.ADMIN, least_role=Role.VIEWER)
+#: Act on feedback and edit surveys, stores and alert rules: admin keys, editors and admins.
+EDIT = Access.of(KeyKind.ADMIN, least_role=Role.EDITOR)
+#: Run the account (users, API keys, settings): admin keys and admins.
+ADMIN = Access.of(KeyKind.ADMIN, least_role=Role.ADMIN)
 PUBLIC = Access.anyone()
 
 
@@ -128,7 +167,7 @@ def authenticate(
         if sessions is None:
             raise unauthorized("dashboard sessions are not accepted here")
         opened = verify_session(session, sessions, pepper, now())
-        return Principal(tenant_id=opened.tenant_id, kind=opened.kind, key_id=opened.key_id)
+        return Principal.for_key(opened.tenant_id, opened.kind, opened.key_id)
     key = presented_key(headers, body_write_key, access)
     if not key:
         raise unauthorized()
@@ -140,7 +179,7 @@ def authenticate(
     if record.kind not in access.kinds:
         allowed = " or ".join(sorted(k.value for k in access.kinds))
         raise forbidden(f"this route needs a {allowed} key, not a {record.kind.value} key")
-    return Principal(tenant_id=record.tenant_id, kind=record.kind, key_id=record.key_id)
+    return Principal.for_key(record.tenant_id, record.kind, record.key_id)
 
 
 def write_key_from_json(body: Any) -> str | None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from chalice.app import Chalice, CORSConfig, Request, Response
+from chalice.app import Blueprint, Chalice, CORSConfig, Request, Response
 
 from touchpoint.models.inputs import InputError, text_problem
 from touchpoint.observability import logger
@@ -29,6 +29,7 @@ from touchpoint.web.auth import WRITE, Access, Principal, authenticate, write_ke
 from touchpoint.web.contract import UNDOCUMENTED, Operation
 from touchpoint.web.errors import ApiError, bad_request, is_transient_storage_error, storage_unavailable
 from touchpoint.web.key_cache import cached_write_keys
+from touchpoint.web.scope import check_named_locations
 
 View = Callable[..., Any]
 ACCESS_ATTRIBUTE = "__touchpoint_access__"
@@ -89,7 +90,7 @@ def check_parameters(request: Request | None, uri_params: dict[str, Any]) -> Non
             raise InputError(f"parameter {name!r} {problem}", str(name))
 
 
-def current_principal(app: Chalice, access: Access) -> Principal | None:
+def current_principal(app: Chalice | Blueprint, access: Access) -> Principal | None:
     """Authenticate the current request for a route's access (None for public routes)."""
     if access.public:
         return None
@@ -114,7 +115,7 @@ def current_principal(app: Chalice, access: Access) -> Principal | None:
 
 
 def route(
-    app: Chalice,
+    app: Chalice | Blueprint,
     path: str,
     *,
     access: Access,
@@ -131,6 +132,8 @@ def route(
     a missing or rejected key) for routes that answer browsers with HTML instead of JSON. `cors`
     lets browsers on other origins call the route (Chalice adds the headers and the preflight).
     `doc` is what the API contract (`touchpoint openapi`) says about its body, answer and query.
+    A request naming a store outside the caller's store scope is refused here (`touchpoint.web.scope`).
+    `app` may be a Blueprint (registered on the function's app in `app.py`).
     """
 
     def decorator(view: View) -> View:
@@ -139,6 +142,8 @@ def route(
             try:
                 principal = current_principal(app, access)
                 check_parameters(app.current_request, params)
+                request = app.current_request
+                check_named_locations(principal, params, request.query_params if request else None)
                 result = view(principal, **params)
             except InputError as error:
                 invalid = bad_request(error.message, field=error.field)

@@ -1,0 +1,1 @@
+"""Closing the loop: contact consent, cases, replies and per-answer notifications."""
