@@ -12,10 +12,8 @@ origin only (the `Origin` header, when the browser sends one, must name this hos
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
@@ -26,7 +24,10 @@ from touchpoint.web.signin_sessions import SESSION_MAX_AGE_S, issue_session
 LANG_COOKIE = "tp_lang"
 MAX_FORM_BYTES = 4096
 _ATTRIBUTES = "HttpOnly; Secure; SameSite=Strict"
-_NEXT_RE = re.compile(r"^/dashboard(?:/comments)?(?:\?[A-Za-z0-9_.~%&=+:-]*)?$")
+# a dashboard or console page of this site: `/dashboard`, `/dashboard/...`, `/console/...`
+_NEXT_RE = re.compile(
+    r"^/(?:dashboard|console)(?:/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*){0,4}(?:\?[A-Za-z0-9_.~%&=+:-]*)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -58,18 +59,6 @@ def lang_cookie(lang: str, prefix: str = "") -> str:
     return f"{LANG_COOKIE}={lang}; {_attributes(prefix)}; Max-Age=31536000"
 
 
-def cookie_value(headers: Mapping[str, str], name: str) -> str | None:
-    """One cookie of the request, or None."""
-    raw = next((v for k, v in headers.items() if k.lower() == "cookie"), None)
-    if not raw:
-        return None
-    try:
-        morsel = SimpleCookie(raw).get(name)
-    except CookieError:
-        return None
-    return morsel.value if morsel else None
-
-
 def read_form(body: bytes | str | None) -> dict[str, str] | None:
     """The fields of an urlencoded form (first value of each), or None when it is too big or unreadable."""
     if body is None:
@@ -84,23 +73,6 @@ def read_form(body: bytes | str | None) -> dict[str, str] | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return {k: v[0] for k, v in parsed.items() if v}
-
-
-def same_origin(headers: Mapping[str, str]) -> bool:
-    """False when the browser says the form came from another site.
-
-    `Sec-Fetch-Site` decides when the browser sends it; otherwise an `Origin` other than this
-    host is refused. Requests with neither (scripts, old browsers) are let through: the cookie
-    is SameSite=Strict, so a cross-site page cannot ride on a session anyway.
-    """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    fetch_site = lowered.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site in ("same-origin", "none")
-    origin = lowered.get("origin")
-    if not origin or origin == "null":
-        return True
-    return urlsplit(origin).netloc.lower() == lowered.get("host", "").lower()
 
 
 def safe_next(value: str | None, lang: str) -> str:

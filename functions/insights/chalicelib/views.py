@@ -25,11 +25,9 @@ from chalicelib.session import (
     LANG_COOKIE,
     check_login,
     clear_session_cookie,
-    cookie_value,
     lang_cookie,
     read_form,
     safe_next,
-    same_origin,
     session_cookie,
 )
 from chalicelib.summary import build_summary
@@ -39,6 +37,7 @@ from touchpoint.runtime import Runtime
 from touchpoint.web.auth import SESSION_COOKIE, Principal
 from touchpoint.web.base_path import request_base_path
 from touchpoint.web.errors import ApiError, bad_request, not_found
+from touchpoint.web.forms import cookie_value, same_origin
 from touchpoint.web.locale import Lang, as_lang, negotiate
 
 DASHBOARD_ALERTS = 20

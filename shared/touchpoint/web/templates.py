@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,10 +41,16 @@ def minified_css(path: Path) -> str:
 
 
 class Templates:
-    """The templates of one folder, with autoescaping on for every template."""
+    """The templates of one folder (then of any `also` folders), with autoescaping on for every template.
 
-    def __init__(self, folder: Path, globals_: Mapping[str, Any] | None = None) -> None:
+    `also` lets a function's pages extend shared layouts (the console's `touchpoint.web.console`).
+    """
+
+    def __init__(
+        self, folder: Path, globals_: Mapping[str, Any] | None = None, *, also: Sequence[Path] = ()
+    ) -> None:
         self.folder = folder
+        self.folders = [folder, *also]
         self._globals = dict(globals_ or {})
 
     @cached_property
@@ -53,7 +59,7 @@ class Templates:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
         environment = Environment(
-            loader=FileSystemLoader(self.folder),
+            loader=FileSystemLoader(self.folders),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,

@@ -13,6 +13,7 @@ import pytest
 from touchpoint.keys import hash_key
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
+from touchpoint.web import forms
 from touchpoint.web.errors import ApiError
 from touchpoint_cli.apps import function_module
 
@@ -294,8 +295,8 @@ def test_session_cookies_are_secure_http_only_and_strict() -> None:
     for attribute in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/", "Max-Age=28800"):
         assert attribute in cookie
     assert "Max-Age=0" in session.clear_session_cookie()
-    assert session.cookie_value({"Cookie": "a=1; tp_session=tpr_x"}, "tp_session") == "tpr_x"
-    assert session.cookie_value({"Cookie": 'bad="'}, "tp_session") is None
+    assert forms.cookie_value({"Cookie": "a=1; tp_session=tpr_x"}, "tp_session") == "tpr_x"
+    assert forms.cookie_value({"Cookie": 'bad="'}, "tp_session") is None
 
 
 @pytest.mark.parametrize(
@@ -309,7 +310,7 @@ def test_session_cookies_are_secure_http_only_and_strict() -> None:
     ],
 )
 def test_same_origin_forms(headers: dict[str, str], allowed: bool) -> None:
-    assert session.same_origin(headers) is allowed
+    assert forms.same_origin(headers) is allowed
 
 
 @pytest.mark.parametrize(
