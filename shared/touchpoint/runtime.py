@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from touchpoint.storage.landing import EventLanding
     from touchpoint.storage.locations import LocationRepository
     from touchpoint.storage.metrics import MetricsRepository
+    from touchpoint.storage.notification_queue import NotificationQueue, SqsClient
+    from touchpoint.storage.notifications import NotificationRepository
     from touchpoint.storage.privacy_records import PrivacyRecordRepository
     from touchpoint.storage.privacy_state import PrivacyStateRepository
     from touchpoint.storage.quarantine import QuarantineRepository
@@ -180,6 +182,26 @@ class Runtime:
         from touchpoint.storage.privacy_state import PrivacyStateRepository
 
         return PrivacyStateRepository(self.clients.dynamodb, self.settings.state_table)
+
+    @cached_property
+    def notifications(self) -> NotificationRepository:
+        """Notification rules, per-answer deliveries and digest state."""
+        from touchpoint.storage.notifications import NotificationRepository
+
+        return NotificationRepository(
+            self.clients.dynamodb, self.settings.config_table, self.settings.state_table
+        )
+
+    @cached_property
+    def notification_queue(self) -> NotificationQueue:
+        """The SQS queue notification deliveries wait in."""
+        from touchpoint.storage.notification_queue import NotificationQueue
+
+        return NotificationQueue(
+            cast("SqsClient", self.clients.sqs),
+            self.settings.notifications_queue_url,
+            self.settings.notifications_queue_name,
+        )
 
 
 @lru_cache(maxsize=1)

@@ -187,6 +187,8 @@ class Settings(EnvironmentSettings):
     """A tenant-day whose raw input window is larger goes to Spark (`touchpoint.rollup.engine_choice`)."""
     emr_application_id: str = Field("", validation_alias="TOUCHPOINT_EMR_APPLICATION_ID")
     """The EMR Serverless application big tenant-days run on (set by the rollup's packaged template)."""
+    mail_from: str = Field("", validation_alias="TOUCHPOINT_MAIL_FROM")
+    """The SES-verified sender of replies and announcements to customers; empty: no e-mail is sent."""
     emr_job_role_arn: str = Field("", validation_alias="TOUCHPOINT_EMR_JOB_ROLE_ARN")
     """The execution role of those Spark job runs (set by the rollup's packaged template)."""
 
@@ -262,6 +264,11 @@ class Settings(EnvironmentSettings):
     def events_stream(self) -> str:
         """The Firehose delivery stream ingest lands accepted events through."""
         return f"{self.resource_prefix}-events"
+
+    @property
+    def cases_table(self) -> str:
+        """Follow-up cases with their history, notes and replies; case rules; announcements."""
+        return f"{self.resource_prefix}-cases"
 
     @property
     def alerts_topic_name(self) -> str:

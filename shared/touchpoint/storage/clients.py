@@ -76,6 +76,12 @@ class AwsClients:
         return client
 
     @cached_property
+    def sqs(self) -> BaseClient:
+        """The SQS client (per-answer notifications are queued and consumed through it)."""
+        client: BaseClient = self._session_or_default().client("sqs", config=_RETRY_CONFIG)
+        return client
+
+    @cached_property
     def sts(self) -> STSClient:
         """The STS client (the account id in the alerts topic ARN)."""
         return self._session_or_default().client("sts", config=_RETRY_CONFIG)
