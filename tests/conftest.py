@@ -118,3 +118,39 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     backend = sys.modules.get("touchpoint.engine.spark_backend")
     if backend is not None:
         backend.stop_local_session()
+
+
+def team_session(
+    runtime: Runtime,
+    tenant_id: str,
+    role: str,
+    *,
+    email: str | None = None,
+    locations: tuple[str, ...] = (),
+) -> dict[str, str]:
+    """Headers of a signed-in team member (an active user of `role`, created without Cognito).
+
+    The cookie is a real user session (`touchpoint.web.signin_sessions.issue_user_session`);
+    non-GET requests also need `Sec-Fetch-Site: same-origin`, sent here.
+    """
+    import time
+    import uuid
+
+    from touchpoint.models.users import Role, UserRecord, UserStatus
+    from touchpoint.web.auth import SESSION_COOKIE
+    from touchpoint.web.signin_sessions import issue_user_session
+
+    record = runtime.users.create(
+        UserRecord(
+            tenant_id=tenant_id,
+            user_id=str(uuid.uuid4()),
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@{tenant_id}.example",
+            role=Role(role),
+            locations=locations,
+            status=UserStatus.ACTIVE,
+        )
+    )
+    found = runtime.users.get_with_session_salt(tenant_id, record.user_id)
+    assert found is not None
+    value = issue_user_session(found[0], found[1], runtime.settings.key_pepper, time.time())
+    return {"Cookie": f"{SESSION_COOKIE}={value}", "Sec-Fetch-Site": "same-origin"}

@@ -14,6 +14,7 @@ from touchpoint.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from touchpoint.storage.alerts import AlertRepository
+    from touchpoint.storage.audit import AuditRepository
     from touchpoint.storage.clients import AwsClients
     from touchpoint.storage.coupons import CouponRepository
     from touchpoint.storage.form_state import FormStateRepository
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from touchpoint.storage.rollup_state import RollupStateRepository
     from touchpoint.storage.surveys import SurveyRepository
     from touchpoint.storage.tenants import TenantRepository
+    from touchpoint.storage.users import UserRepository
     from touchpoint.text.engine import SentimentEngine
 
 
@@ -61,6 +63,20 @@ class Runtime:
         from touchpoint.storage.tenants import TenantRepository
 
         return TenantRepository(self.clients.dynamodb, self.settings.config_table, self.settings.key_pepper)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        """Team members of each tenant (roles, store scopes, session versions)."""
+        from touchpoint.storage.users import UserRepository
+
+        return UserRepository(self.clients.dynamodb, self.settings.config_table)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        """The audit log: who changed what (state table, append-only)."""
+        from touchpoint.storage.audit import AuditRepository
+
+        return AuditRepository(self.clients.dynamodb, self.settings.state_table)
 
     @cached_property
     def locations(self) -> LocationRepository:

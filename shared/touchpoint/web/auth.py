@@ -3,8 +3,10 @@
 A key is accepted from, in order: `Authorization: Bearer <key>`, `Authorization: Basic`
 with the key as user name and an empty password (what Segment SDKs send), and, for write access
 only, `writeKey` in the JSON body (as the SDKs also send). On routes that take a read key, the
-dashboard's session cookie (`touchpoint.web.signin_sessions`: signed, expiring, naming a read key
-without holding it) is accepted instead of a key.
+dashboard's kiosk session cookie (`touchpoint.web.signin_sessions`: signed, expiring, naming a read
+key without holding it) is accepted instead of a key. A team member's session cookie is accepted on
+every route whose Access names a `least_role` their role reaches (403 below it); a request with it
+that changes something (not GET/HEAD) must come from this site (`touchpoint.web.forms.same_origin`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ from typing import Any, Protocol
 
 from touchpoint.keys import looks_like_key
 from touchpoint.models.tenants import ApiKeyRecord, KeyKind
-from touchpoint.models.users import Role
+from touchpoint.models.users import Role, UserRecord
 from touchpoint.web.errors import ApiError, forbidden, unauthorized
-from touchpoint.web.signin_sessions import SessionKeys, verify_session
+from touchpoint.web.forms import same_origin
+from touchpoint.web.signin_sessions import (
+    SessionKeys,
+    SessionUsers,
+    is_user_session,
+    verify_session,
+    verify_user_session,
+)
 
 SESSION_COOKIE = "tp_session"
 
@@ -57,6 +66,18 @@ class Principal:
     def for_key(cls, tenant_id: str, kind: KeyKind, key_id: str) -> Principal:
         """The principal of an API key (or of a kiosk session naming a read key): every store."""
         return cls(tenant_id=tenant_id, kind=kind, key_id=key_id, role=KEY_ROLES.get(kind))
+
+    @classmethod
+    def for_user(cls, record: UserRecord) -> Principal:
+        """The principal of a signed-in team member: their role and store scope."""
+        return cls(
+            tenant_id=record.tenant_id,
+            kind=None,
+            role=record.role,
+            user_id=record.user_id,
+            email=record.email,
+            locations=record.store_scope,
+        )
 
     @property
     def actor(self) -> str:
@@ -141,11 +162,33 @@ def presented_key(
 
 
 def presented_session(headers: Mapping[str, str], access: Access) -> str | None:
-    """The dashboard session cookie, when the route takes read keys and no Authorization is sent."""
+    """The session cookie, when the route takes read keys or team members and no Authorization is sent."""
     lowered = {k.lower(): v for k, v in headers.items()}
-    if lowered.get("authorization") or KeyKind.READ not in access.kinds:
+    if lowered.get("authorization") or (KeyKind.READ not in access.kinds and access.least_role is None):
         return None
     return _from_cookie(lowered.get("cookie")) or None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _user_principal(
+    session: str,
+    headers: Mapping[str, str],
+    access: Access,
+    users: Callable[[], SessionUsers],
+    pepper: str,
+    now: float,
+    method: str,
+) -> Principal:
+    if access.least_role is None:
+        raise unauthorized("team sessions are not accepted here; this route needs an API key")
+    record = verify_user_session(session, users(), pepper, now)
+    if not record.role.at_least(access.least_role):
+        raise forbidden(f"this needs the {access.least_role.value} role; your account is {record.role.value}")
+    if method.upper() not in SAFE_METHODS and not same_origin(headers):
+        raise ApiError(403, "cross_site", "this request must be sent from this site")
+    return Principal.for_user(record)
 
 
 def authenticate(
@@ -155,14 +198,24 @@ def authenticate(
     keys: KeyLookup,
     *,
     sessions: SessionKeys | None = None,
+    users: Callable[[], SessionUsers] | None = None,
     pepper: str = "",
     now: Callable[[], float] = time.time,
+    method: str = "GET",
 ) -> Principal:
-    """Check the presented key (or dashboard session) against the route's access; 401 or 403 as ApiError.
+    """Check the presented key (or session cookie) against the route's access; 401 or 403 as ApiError.
 
-    Without `sessions` a session cookie is not accepted (401).
+    Without `sessions` a kiosk session cookie, without `users` (the user repository, made on
+    first use) a team member's session cookie is not accepted (401). `method` is the request's
+    (a team member's cookie on a request that changes something must come from this site).
     """
     session = presented_session(headers, access)
+    if session is not None and is_user_session(session):
+        if users is None:
+            raise unauthorized("team sessions are not accepted here")
+        return _user_principal(session, headers, access, users, pepper, now(), method)
+    if session is not None and KeyKind.READ not in access.kinds:
+        raise unauthorized("this route needs an API key or a team member's session")
     if session is not None:
         if sessions is None:
             raise unauthorized("dashboard sessions are not accepted here")

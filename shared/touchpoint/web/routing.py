@@ -106,7 +106,9 @@ def current_principal(app: Chalice | Blueprint, access: Access) -> Principal | N
             access,
             keys,
             sessions=runtime.tenants,
+            users=lambda: runtime.users,
             pepper=runtime.settings.key_pepper,
+            method=request.method or "GET",
         )
     except (ClientError, BotoCoreError) as error:
         # The key could not be looked up: neither 401 (the key may be fine) nor 500 (a retry may work).
