@@ -1,9 +1,9 @@
 """`compute_day`: load the inputs once into an in-memory DuckDB, derive shared tables, compute.
 
 Order of work (each step is one or a few SQL statements over the whole day, no per-event Python):
-load events (`ev`) and responses (`resp_raw`) -> identity stitching (`idmap`, `evp`, `resp`,
+load events (`ev`), responses (`resp_raw`) and case facts (`case_facts`) -> identity stitching (`idmap`, `evp`, `resp`,
 `answers`, `comments`) -> activity and sessions (`act`, `sess`) -> orders -> metric groups
-(digital, feedback, commerce, retention/CLV, in store, engagement score) -> `north_star`.
+(digital, feedback, closing the loop, commerce, retention/CLV, in store, engagement score) -> `north_star`.
 
 `north_star` repeats the tenant total of the metric named by `TenantConfig.north_star` with
 `extra = {"metric": name}`; it is absent when that metric is (or is not a catalog metric).
@@ -29,6 +29,7 @@ from touchpoint.engine.identity import build_identity, build_plan_events
 from touchpoint.engine.inputs import EngineInputs
 from touchpoint.engine.instore import compute_instore
 from touchpoint.engine.loading import load_events, load_responses, prune_old_events, skipped_values
+from touchpoint.engine.loop import compute_loop, load_case_facts
 from touchpoint.engine.retention_metrics import compute_retention
 from touchpoint.engine.scoring import (
     build_day_scores,
@@ -49,6 +50,7 @@ HORIZON_DAYS = 120
 _GROUPS: tuple[Callable[[EngineContext], list[MetricPoint]], ...] = (
     compute_digital,
     compute_feedback,
+    compute_loop,
     compute_commerce,
     compute_retention,
     compute_instore,
@@ -87,6 +89,7 @@ def _prepare(backend: SqlBackend, inputs: EngineInputs, day: date, config: Tenan
             "DELETE FROM ev WHERE ts < $floor", {"floor": window.start((inputs.raw_from - day).days - 1)}
         )
     load_responses(backend, [str(name) for name in inputs.response_files], window.end(0))
+    load_case_facts(backend, inputs.case_facts)
     ctx = EngineContext(backend=backend, window=window, config=config)
     build_identity(ctx, list(inputs.identity_links))
     prune_old_events(backend, horizon_start)

@@ -399,6 +399,75 @@ METRICS: tuple[Metric, ...] = (
         weight_field="reviews",
         extra=("reviews",),
     ),
+    # Closing the loop: follow-up cases (their facts come from the cases table, not the lake) -------
+    Metric(
+        name="cases_opened",
+        group=Group.FEEDBACK,
+        label_de="Eröffnete Fälle",
+        label_en="Cases opened",
+        unit=Unit.COUNT,
+        display=Display.NUMBER,
+        decimals=1,
+        definition=(
+            "Follow-up cases (opened automatically for an answer, or by hand) opened on D; 0 on a day with "
+            "complete survey responses and no case opened."
+        ),
+        aggregation=Aggregation.SUM,
+        breakdowns=_STORE,
+    ),
+    Metric(
+        name="cases_resolved",
+        group=Group.FEEDBACK,
+        label_de="Gelöste Fälle",
+        label_en="Cases resolved",
+        unit=Unit.COUNT,
+        display=Display.NUMBER,
+        decimals=1,
+        definition=(
+            "Cases whose current resolution time falls on D, whenever they were opened (a case reopened and "
+            "resolved again counts on its last resolution day); 0 on a day with complete survey responses "
+            "and no case resolved."
+        ),
+        aggregation=Aggregation.SUM,
+        breakdowns=_STORE,
+    ),
+    Metric(
+        name="median_first_response_hours",
+        group=Group.FEEDBACK,
+        label_de="Median Zeit bis zur ersten Antwort (h)",
+        label_en="Median time to first reply (h)",
+        unit=Unit.HOURS,
+        display=Display.FIXED,
+        decimals=1,
+        definition=(
+            "Of the cases first replied to on D, the median of (first reply time - opening time) in hours "
+            "(the mean of the two middle values for an even count); absent on a day without a first reply."
+        ),
+        aggregation=Aggregation.WEIGHTED_MEAN,
+        breakdowns=_STORE,
+        lower_is_better=True,
+        weight_field="cases",
+        extra=("cases",),
+    ),
+    Metric(
+        name="closed_loop_rate",
+        group=Group.FEEDBACK,
+        label_de="Quote geschlossener Schleifen",
+        label_en="Closed-loop rate",
+        unit=Unit.FRACTION,
+        display=Display.PERCENT,
+        decimals=1,
+        definition=(
+            "Of the detractor answers of D (complete responses submitted on D with an NPS answer 0-6), the "
+            "share whose case got its first reply to the customer within 48 hours of the answer; an answer "
+            "without a case counts as not closed. It depends on replies until D+2: a reply marks the "
+            "answer's day for recomputation, so the value of D settles once D+2 is rolled up."
+        ),
+        aggregation=Aggregation.WEIGHTED_MEAN,
+        breakdowns=_STORE,
+        weight_field="detractors",
+        extra=("detractors", "closed"),
+    ),
     # Customers and commerce -----------------------------------------------------------------------
     Metric(
         name="orders",

@@ -34,6 +34,7 @@ class Unit(StrEnum):
     RATIO = "ratio"  # a per-session / per-person ratio, >= 0
     GROWTH = "growth"  # a relative change (0.1: +10 %)
     SECONDS = "seconds"
+    HOURS = "hours"
     MONEY = "money"  # in the tenant's currency
     POINTS = "points"  # loyalty points
     NPS = "nps"  # net promoter score in [-100, 100]
@@ -51,6 +52,7 @@ UNIT_TEXT: dict[Unit, str] = {
     Unit.RATIO: "ratio (>= 0)",
     Unit.GROWTH: "relative change (0.1 = +10 %)",
     Unit.SECONDS: "seconds",
+    Unit.HOURS: "hours",
     Unit.MONEY: "money (tenant currency)",
     Unit.POINTS: "loyalty points",
     Unit.NPS: "NPS points in [-100, 100]",

@@ -142,14 +142,30 @@ def write_jsonl(path: Path, records: list[dict[str, Any]], raw_lines: list[str] 
     return path
 
 
+@dataclass(frozen=True)
+class CaseFact:
+    """A follow-up case as the cases table describes it to the loop metrics (times in UTC)."""
+
+    case_id: str
+    opened_at: datetime
+    location_id: str | None = None
+    source: str = "answer"
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    response_id: str | None = None
+    response_submitted_at: datetime | None = None
+    detractor: bool = False
+
+
 @dataclass
 class Lake:
-    """A tmp directory collecting input files for one test."""
+    """A tmp directory collecting input files (and case facts) for one test."""
 
     root: Path
     event_files: list[Path] = field(default_factory=list)
     response_files: list[Path] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
+    case_facts: list[CaseFact] = field(default_factory=list)
 
     def events(self, *records: dict[str, Any], raw_lines: list[str] | None = None) -> Path:
         path = write_jsonl(self.root / f"events-{len(self.event_files)}.jsonl.gz", list(records), raw_lines)
@@ -161,11 +177,15 @@ class Lake:
         self.response_files.append(path)
         return path
 
+    def cases(self, *facts: CaseFact) -> None:
+        self.case_facts.extend(facts)
+
     def inputs(self) -> EngineInputs:
         return EngineInputs(
             event_files=list(self.event_files),
             response_files=list(self.response_files),
             identity_links=self.links,
+            case_facts=list(self.case_facts),
         )
 
     def run(self, day: date = DAY, config: TenantConfig | None = None) -> Result:

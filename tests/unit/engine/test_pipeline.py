@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.engine.factories import DAY, Lake, iso, order, page, response, screen, t, track
+from tests.unit.engine.factories import DAY, CaseFact, Lake, iso, order, page, response, screen, t, track
 from touchpoint.engine import METRIC_NAMES, EngineInputs, compute_day, compute_day_result
 from touchpoint.models.tenants import TenantConfig
 from touchpoint_testkit.reference import reference_metrics
@@ -114,8 +114,27 @@ def rich_day(lake: Lake) -> None:
     )
     lake.responses(
         response(t("10:00"), [("nps", 10), ("csat", 5)], user="u1", comments=[("nice", "positive")]),
-        response(t("13:00"), [("nps", 3), ("ces", 6)], user="u2", comments=[("slow", "negative")]),
+        response(
+            t("13:00"),
+            [("nps", 3), ("ces", 6)],
+            rid="r-detractor",
+            user="u2",
+            comments=[("slow", "negative")],
+        ),
         response(t("15:30"), [("csat", 2)], channel="in_store", location="s1", survey="qr", user="u3"),
+    )
+    lake.cases(
+        # the detractor's case, opened with the answer and replied to 2 hours later
+        CaseFact(
+            "c-1",
+            t("13:00"),
+            first_response_at=t("15:00"),
+            response_id="r-detractor",
+            response_submitted_at=t("13:00"),
+            detractor=True,
+        ),
+        # the in-store CSAT 1-2 answer's case, resolved the same day
+        CaseFact("c-2", t("15:30"), location_id="s1", first_response_at=t("16:00"), resolved_at=t("17:00")),
     )
 
 
@@ -228,8 +247,17 @@ def test_responses_without_events(tmp_path: Path) -> None:
     lake = Lake(tmp_path)
     lake.responses(response(t("10:00"), [("nps", 10)], user="u1", anon="a1"))
     result = lake.run()
-    assert result.names() == {"responses", "nps", "nps_30d", "comment_count"}
+    # the counts of comments and of cases are 0 on a day with answers (a case opens for some)
+    assert result.names() == {
+        "responses",
+        "nps",
+        "nps_30d",
+        "comment_count",
+        "cases_opened",
+        "cases_resolved",
+    }
     assert result.value("comment_count") == 0.0
+    assert result.value("cases_opened") == result.value("cases_resolved") == 0.0
 
 
 def test_a_survey_response_carrying_both_ids_links_them(tmp_path: Path) -> None:

@@ -70,6 +70,7 @@ _BOUNDS: dict[Unit, tuple[float | None, float | None]] = {
     Unit.RATIO: (0, None),
     Unit.GROWTH: (-1, None),
     Unit.SECONDS: (0, None),
+    Unit.HOURS: (0, None),
     Unit.MONEY: (0, None),
     Unit.POINTS: (0, None),
     Unit.NPS: (-100, 100),

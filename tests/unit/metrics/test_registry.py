@@ -66,6 +66,7 @@ def test_lookups_keep_what_the_consumers_had() -> None:
         "ticket_volume",
         "negative_comment_share",
         "negative_review_share",
+        "median_first_response_hours",
         "churn_rate_30d",
         "at_risk",
     }
