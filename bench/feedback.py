@@ -54,10 +54,11 @@ from touchpoint.models.locations import TouchpointKind
 from touchpoint.models.surveys import ResponseSubmission
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.qr.tokens import token_for
+from touchpoint.respondent_form import render
 from touchpoint.runtime import Runtime, get_runtime, reset_runtime
 from touchpoint.surveys import DEFAULT_IN_STORE_SURVEY_ID
 from touchpoint.surveys.service import SurveyService
-from touchpoint_cli.apps import function_module, load_app
+from touchpoint_cli.apps import load_app
 from touchpoint_cli.resources import deploy_stack
 
 TENANT = "bench"
@@ -129,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         deploy_stack(boto3.client("cloudformation", region_name="eu-central-1"), "test")
         runtime = get_runtime()
         path = setup(runtime)
-        render = function_module("feedback", "chalicelib.render")
         service = SurveyService(runtime)
         survey = service.require_survey(TENANT, DEFAULT_IN_STORE_SURVEY_ID)
         with Client(load_app("feedback")) as client:

@@ -48,7 +48,6 @@ def test_each_zip_holds_the_shared_package_and_its_app(dev_build: Path, name: st
     ("name", "templates"),
     [
         ("insights", ("base.html", "dashboard.html", "comments.html", "login.html", "dashboard.css")),
-        ("feedback", ("page.html", "form.html", "thanks.html", "message.html", "form.css")),
     ],
 )
 def test_html_functions_ship_jinja2_and_their_templates(
@@ -59,6 +58,16 @@ def test_html_functions_ship_jinja2_and_their_templates(
     assert "jinja2/__init__.py" in names and "markupsafe/__init__.py" in names
     assert "touchpoint/web/locale.py" in names and "touchpoint/web/templates.py" in names
     assert {f"chalicelib/templates/{t}" for t in templates} <= names
+
+
+@pytest.mark.parametrize("name", ["feedback", "surveys"])
+def test_the_respondent_form_ships_with_jinja2_where_it_is_shown(dev_build: Path, name: str) -> None:
+    # the QR form (feedback) and the console's survey preview (surveys) render the one shared form
+    with zipfile.ZipFile(dev_build / name / "deployment.zip") as zipped:
+        names = set(zipped.namelist())
+    assert "jinja2/__init__.py" in names and "markupsafe/__init__.py" in names
+    shared = ("page.html", "form.html", "thanks.html", "message.html", "form.css")
+    assert {f"touchpoint/respondent_form/templates/{t}" for t in shared} <= names
 
 
 def test_resources_template_is_beside_the_functions(dev_build: Path) -> None:

@@ -26,10 +26,16 @@ from chalicelib.abuse import (
     honeypot_filled,
     within_limits,
 )
-from chalicelib.answers import ParsedForm, parse_answers
 from chalicelib.formtoken import FormTicket
 from chalicelib.policy import FeedbackPolicy
-from chalicelib.render import (
+from chalicelib.surveys import survey_for
+from touchpoint.models.inputs import text_problem
+from touchpoint.models.locations import Location, Touchpoint
+from touchpoint.models.surveys import ResponseSubmission, Survey, SurveyStatus
+from touchpoint.observability import logger
+from touchpoint.qr.tokens import TouchpointRef, parse_token, verify_token
+from touchpoint.respondent_form.answers import ParsedForm, parse_answers
+from touchpoint.respondent_form.render import (
     FORM_TOKEN_FIELD,
     HONEYPOT_FIELD,
     HTML_HEADERS,
@@ -38,13 +44,7 @@ from chalicelib.render import (
     message_page,
     thanks_page,
 )
-from chalicelib.surveys import survey_for
-from chalicelib.texts import text
-from touchpoint.models.inputs import text_problem
-from touchpoint.models.locations import Location, Touchpoint
-from touchpoint.models.surveys import ResponseSubmission, Survey, SurveyStatus
-from touchpoint.observability import logger
-from touchpoint.qr.tokens import TouchpointRef, parse_token, verify_token
+from touchpoint.respondent_form.texts import text
 from touchpoint.runtime import Runtime
 from touchpoint.storage.tenants import TenantNotFoundError
 from touchpoint.surveys.errors import (

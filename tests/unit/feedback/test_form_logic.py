@@ -6,6 +6,7 @@ import pytest
 
 from tests.unit.feedback.render_support import survey_of
 from touchpoint.qr.tokens import TouchpointRef
+from touchpoint.respondent_form import answers
 from touchpoint.settings import ConfigurationError
 from touchpoint.surveys import default_in_store_survey
 from touchpoint_cli.apps import function_module
@@ -13,7 +14,6 @@ from touchpoint_cli.apps import function_module
 formtoken = function_module("feedback", "chalicelib.formtoken")
 abuse = function_module("feedback", "chalicelib.abuse")
 policy = function_module("feedback", "chalicelib.policy")
-answers = function_module("feedback", "chalicelib.answers")
 
 REF = TouchpointRef("acme", "berlin", "till-1", 2)
 SECRET = "s" * 64

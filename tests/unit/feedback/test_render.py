@@ -6,14 +6,14 @@ import base64
 import hashlib
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
 from tests.unit.feedback.render_support import survey_of
+from touchpoint.respondent_form import render
 from touchpoint.surveys import default_in_store_survey
-from touchpoint_cli.apps import function_module
 
-render = function_module("feedback", "chalicelib.render")
 SURVEY = survey_of(default_in_store_survey())
 MAX_PAGE_BYTES = 30 * 1024
 
@@ -43,7 +43,7 @@ class Page(HTMLParser):
         return [a for t, a in self.tags if t == tag]
 
 
-def _form(language: str = "de", **kwargs: object) -> str:
+def _form(language: str = "de", **kwargs: Any) -> str:
     ctx = render.PageContext(language, "Café <Mitte> & Co")
     return str(render.form_page(ctx, SURVEY, "tok.en", **kwargs))
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from chalicelib.answers import field_name
-from chalicelib.texts import text
 from touchpoint.models.surveys import SCORE_KINDS, Question, QuestionKind, Survey
+from touchpoint.respondent_form.answers import field_name
+from touchpoint.respondent_form.texts import text
 from touchpoint.web.locale import LANGS
 from touchpoint.web.templates import Templates, minified_css, style_hash
 

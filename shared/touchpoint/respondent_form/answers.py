@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.texts import text
 from touchpoint.models.surveys import SCORE_KINDS, Question, QuestionKind, Survey
+from touchpoint.respondent_form.texts import text
 
 
 def field_name(question: Question) -> str:
