@@ -7,8 +7,9 @@ Order of work, so that a run that fails at any point leaves the previous results
 2. compact the settled UTC days of the day's raw window (`touchpoint.rollup.compaction`: sorted,
    deduplicated Parquet files, one per chunk of a tenant's UTC day, replacing the landed objects), then
    download the digests of earlier days and the recent lake objects into a temporary folder
-   (`LakeInputLoader.load_day`) and call `compute_day`, which also writes the day's digest
-   (and those of any earlier days it had to read raw);
+   (`LakeInputLoader.load_day`), read the follow-up cases of D to D + 2 from the cases table
+   (the loop metrics' `case_facts`, see `touchpoint.engine.loop`) and call `compute_day`, which
+   also writes the day's digest (and those of any earlier days it had to read raw);
 3. write every point under a new `run_id` (invisible to readers until step 5);
 4. write the day's CSV and Parquet exports (metrics; per-person engagement scores under
    `exports/people/`) and its digests (deterministic keys, replaced in place);
@@ -22,17 +23,18 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from touchpoint.engine.backend import EngineName
-from touchpoint.engine.inputs import EngineInputs
+from touchpoint.engine.calendar import local_midnight_utc
+from touchpoint.engine.inputs import CaseFactRow, EngineInputs
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.observability import logger
@@ -66,6 +68,11 @@ class ComputeDay(Protocol):
 
 
 IdentityLinks = Callable[[str], list[tuple[str, str]]]
+#: The cases table's facts: (tenant_id, start, end) -> the cases opened, first replied to or
+#: resolved in `[start, end)` (aware UTC bounds).
+CaseFacts = Callable[[str, datetime, datetime], Iterable[CaseFactRow]]
+#: Local days after D whose replies still count for D (`closed_loop_rate`: 48 hours).
+LOOP_DAYS_AFTER = 2
 #: Called with (tenant_id, day) once a day's new results are current (alert evaluation).
 AfterDay = Callable[[str, date], object]
 
@@ -143,6 +150,7 @@ class RollupService:
         after_day: AfterDay | None = None,
         compactor: Compactor | None = None,
         spark_threshold_bytes: int = DEFAULT_SPARK_THRESHOLD_BYTES,
+        case_facts: CaseFacts | None = None,
     ) -> None:
         self._tenants = tenants
         self._lake = lake
@@ -156,6 +164,7 @@ class RollupService:
         self._after_day = after_day
         self._compactor = compactor
         self._spark_threshold_bytes = spark_threshold_bytes
+        self._case_facts = case_facts
 
     def config_of(self, tenant_id: str) -> TenantConfig:
         """The tenant's config (TenantNotFoundError if there is no such tenant)."""
@@ -189,11 +198,12 @@ class RollupService:
                 loaded = self._loader.load_day(
                     tenant_id, day, config.timezone, workdir / "inputs", self._identity_links(tenant_id)
                 )
+                inputs = replace(loaded.inputs, case_facts=self._facts(tenant_id, day, config.timezone))
             chosen = choose_engine(engine, loaded.raw_bytes, self._spark_threshold_bytes)
             with _timed(timings, "compute"):
                 compute = self._compute_day or _default_compute_day()
                 points = compute(
-                    loaded.inputs,
+                    inputs,
                     day,
                     config,
                     digest_out=workdir / "digests",
@@ -234,6 +244,14 @@ class RollupService:
         )
         logger.info("rollup finished", extra=result.summary())
         return result
+
+    def _facts(self, tenant_id: str, day: date, timezone: str) -> list[CaseFactRow]:
+        """The cases opened, first replied to or resolved from the start of D to the end of D + 2."""
+        if self._case_facts is None:
+            return []
+        start = local_midnight_utc(day, timezone).replace(tzinfo=UTC)
+        end = local_midnight_utc(day + timedelta(days=LOOP_DAYS_AFTER + 1), timezone).replace(tzinfo=UTC)
+        return list(self._case_facts(tenant_id, start, end))
 
     def _compact(self, tenant_id: str, day: date, timezone: str, now: datetime) -> list[date]:
         """Compact the settled UTC days of the run's raw window (D - 1 .. D + 1); returns those compacted."""
