@@ -14,6 +14,7 @@ from touchpoint.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from touchpoint.storage.alerts import AlertRepository
+    from touchpoint.storage.cases import CaseRepository
     from touchpoint.storage.audit import AuditRepository
     from touchpoint.storage.clients import AwsClients
     from touchpoint.storage.coupons import CouponRepository
@@ -218,6 +219,13 @@ class Runtime:
             self.settings.notifications_queue_url,
             self.settings.notifications_queue_name,
         )
+
+    @cached_property
+    def cases(self) -> CaseRepository:
+        """Follow-up cases, their entries, the case rules and announcements (cases table)."""
+        from touchpoint.storage.cases import CaseRepository
+
+        return CaseRepository(self.clients.dynamodb, self.settings.cases_table)
 
 
 @lru_cache(maxsize=1)

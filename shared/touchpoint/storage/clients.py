@@ -82,6 +82,12 @@ class AwsClients:
         return client
 
     @cached_property
+    def ses(self) -> BaseClient:
+        """The SES client (replies and announcements to customers are sent through it)."""
+        client: BaseClient = self._session_or_default().client("ses", config=_RETRY_CONFIG)
+        return client
+
+    @cached_property
     def sts(self) -> STSClient:
         """The STS client (the account id in the alerts topic ARN)."""
         return self._session_or_default().client("sts", config=_RETRY_CONFIG)

@@ -41,8 +41,11 @@ def test_every_table_of_the_settings_exists_with_its_keys(aws: Runtime) -> None:
         settings.metrics_table,
         settings.state_table,
         settings.idempotency_table,
+        settings.cases_table,
     ]
     assert sorted(db.list_tables()["TableNames"]) == sorted(names)
+    cases = db.describe_table(TableName=settings.cases_table)["Table"]
+    assert {i["IndexName"] for i in cases["GlobalSecondaryIndexes"]} == {"by_tenant", "by_activity"}
     responses = db.describe_table(TableName=settings.responses_table)["Table"]
     assert {i["IndexName"] for i in responses["GlobalSecondaryIndexes"]} == {"by_person", "by_day"}
     config = db.describe_table(TableName=settings.config_table)["Table"]
@@ -57,7 +60,11 @@ def test_lake_bucket_is_encrypted_and_the_schedule_and_topic_exist(aws: Runtime)
     import boto3
 
     rules = boto3.client("events", region_name="eu-central-1").list_rules()["Rules"]
-    assert sorted(r["ScheduleExpression"] for r in rules) == ["cron(0 * * * ? *)", "cron(30 3 * * ? *)"]
+    assert sorted(r["ScheduleExpression"] for r in rules) == [
+        "cron(0 * * * ? *)",
+        "cron(0 * * * ? *)",
+        "cron(30 3 * * ? *)",
+    ]
     topics = boto3.client("sns", region_name="eu-central-1").list_topics()["Topics"]
     assert sorted(t["TopicArn"].rsplit(":", 1)[1] for t in topics) == [
         "touchpoint-test-alerts",
@@ -83,3 +90,18 @@ def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
         if resource["Type"] == "AWS::DynamoDB::Table":
             assert resource["Properties"]["SSESpecification"]["SSEEnabled"] is True, name
             assert resource["Properties"]["BillingMode"] == "PAY_PER_REQUEST", name
+
+
+def test_notifications_queue_sends_to_its_dead_letter_queue_after_eight_receives(aws: Runtime) -> None:
+    import json
+
+    sqs = aws.clients.sqs
+    url = aws.notification_queue.url
+    assert url.endswith("/touchpoint-test-notifications")
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert int(redrive["maxReceiveCount"]) == 8
+    assert redrive["deadLetterTargetArn"].endswith(":touchpoint-test-notifications-dlq")
+    alarm = _template()["Resources"]["NotificationsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": "NotificationsDeadLetterQueue.QueueName"}]
+    assert alarm["AlarmActions"] == ["OpsTopic"]
