@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, cast
 from touchpoint.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from touchpoint.accounts.service import AccountService
     from touchpoint.storage.alerts import AlertRepository
-    from touchpoint.storage.cases import CaseRepository
     from touchpoint.storage.audit import AuditRepository
+    from touchpoint.storage.cases import CaseRepository
     from touchpoint.storage.clients import AwsClients
+    from touchpoint.storage.contacts import ContactRepository
     from touchpoint.storage.coupons import CouponRepository
     from touchpoint.storage.form_state import FormStateRepository
     from touchpoint.storage.identity import IdentityRepository
@@ -73,6 +75,13 @@ class Runtime:
         return UserRepository(self.clients.dynamodb, self.settings.config_table)
 
     @cached_property
+    def accounts(self) -> AccountService:
+        """Team accounts: Cognito sign-in, invitations, roles and store scopes (`touchpoint.accounts`)."""
+        from touchpoint.accounts.wiring import account_service
+
+        return account_service(self)
+
+    @cached_property
     def audit(self) -> AuditRepository:
         """The audit log: who changed what (state table, append-only)."""
         from touchpoint.storage.audit import AuditRepository
@@ -120,6 +129,18 @@ class Runtime:
         from touchpoint.storage.responses import ResponseRepository
 
         return ResponseRepository(self.clients.dynamodb, self.settings.responses_table)
+
+    @cached_property
+    def contacts(self) -> ContactRepository:
+        """Respondents' contact details, KMS-encrypted, one item per consenting answer (responses table)."""
+        from touchpoint.storage.contacts import ContactRepository, KmsClient
+
+        return ContactRepository(
+            self.clients.dynamodb,
+            cast(KmsClient, self.clients.kms),
+            self.settings.responses_table,
+            self.settings.contact_key_id,
+        )
 
     @cached_property
     def coupons(self) -> CouponRepository:

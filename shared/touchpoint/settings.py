@@ -191,6 +191,17 @@ class Settings(EnvironmentSettings):
     """The SES-verified sender of replies and announcements to customers; empty: no e-mail is sent."""
     emr_job_role_arn: str = Field("", validation_alias="TOUCHPOINT_EMR_JOB_ROLE_ARN")
     """The execution role of those Spark job runs (set by the rollup's packaged template)."""
+    user_pool_id_value: str = Field("", validation_alias="TOUCHPOINT_USER_POOL_ID")
+    """The Cognito user pool of team accounts; empty: looked up by name (`user_pool_name`)."""
+    user_pool_client_id_value: str = Field("", validation_alias="TOUCHPOINT_USER_POOL_CLIENT_ID")
+    """The pool's app client the sign-in page uses; empty: looked up by name (`user_pool_client_name`)."""
+    notifications_queue_url: str = Field("", validation_alias="TOUCHPOINT_NOTIFICATIONS_QUEUE_URL")
+    """The SQS queue of per-answer notifications; empty: looked up by name (`notifications_queue_name`)."""
+    public_base_url: str = Field("", validation_alias="TOUCHPOINT_PUBLIC_BASE_URL")
+    """The public host links in notifications point to (`https://feedback.example.com`); empty: no links."""
+    contact_key_id_value: str = Field("", validation_alias="TOUCHPOINT_CONTACT_KEY_ID")
+    """The KMS key respondents' contact details are encrypted with (id, ARN or alias); default
+    the template's alias `alias/<prefix>-contacts`."""
 
     @field_validator("resource_prefix")
     @classmethod
@@ -274,6 +285,26 @@ class Settings(EnvironmentSettings):
     def alerts_topic_name(self) -> str:
         """SNS topic that receives fired alerts beside the tenant webhook."""
         return f"{self.resource_prefix}-alerts"
+
+    @property
+    def user_pool_name(self) -> str:
+        """The Cognito user pool of team accounts."""
+        return f"{self.resource_prefix}-users"
+
+    @property
+    def user_pool_client_name(self) -> str:
+        """The user pool's app client of the sign-in page."""
+        return f"{self.resource_prefix}-web"
+
+    @property
+    def notifications_queue_name(self) -> str:
+        """SQS queue per-answer notification deliveries wait in."""
+        return f"{self.resource_prefix}-notifications"
+
+    @property
+    def contact_key_id(self) -> str:
+        """The KMS key of contact details: TOUCHPOINT_CONTACT_KEY_ID, else the template's alias."""
+        return self.contact_key_id_value.strip() or f"alias/{self.resource_prefix}-contacts"
 
 
 def read_pepper_secret(secret_id: str) -> str:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from touchpoint.models.contacts import ContactSubmission
 from touchpoint.models.locations import LOCATION_ID_PATTERN
 
 SURVEY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -302,6 +303,8 @@ class ResponseSubmission(_Camel):
     """What a respondent sends: answers by question id, the channel and who/where they are.
 
     `complete=False` saves a partial response that is completed later with the same response id.
+    `contact` (e-mail and/or phone with `consent: true`) is kept encrypted apart from the response
+    (`touchpoint.storage.contacts`), never in it.
     """
 
     answers: dict[str, Any] = Field(default_factory=dict, max_length=MAX_QUESTIONS)
@@ -316,6 +319,7 @@ class ResponseSubmission(_Camel):
         Annotated[str, StringConstraints(max_length=256)],
     ] = Field(default_factory=dict, max_length=MAX_HIDDEN_FIELDS)
     complete: bool = True
+    contact: ContactSubmission | None = None
 
     @field_validator("user_id", "anonymous_id", mode="before")
     @classmethod

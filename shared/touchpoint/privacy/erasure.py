@@ -6,8 +6,8 @@ what an interrupted one left and a second erasure changes nothing):
 1. resolve the person's ids (`subjects.link_closure`) and write the audit entry (`running`, with
    the salted hash of the requested id, never the id) and the job (the work order, with the ids);
 2. put every id on the suppression list, so ingest stores no later event of theirs;
-3. delete their responses, repeat-window and coupon guards (responses table), their identity
-   links and profile (people table);
+3. delete their responses, repeat-window and coupon guards, the contact details left with
+   those responses (responses table), their identity links and profile (people table);
 4. scan the tenant's lake (`lake_scan`): remove their lines from raw events, quarantine and
    response copies, delete response exports naming them; with a deadline (an HTTP request has
    29 s) the scan stops between two chunks of objects and the job keeps the cursor: the daily sweep
@@ -85,6 +85,7 @@ REMOVED_KEYS = (
     "profileItems",
     "responses",
     "responseGuards",
+    "contacts",
     "eventsRemoved",
     "quarantineLinesRemoved",
     "responseCopiesRemoved",
@@ -326,6 +327,7 @@ class ErasureService:
                 "responses": len(responses),
                 "responseGuards": len(guards),
                 "responsesScrubbed": scrubbed,
+                "contacts": self._runtime.contacts.erase(tenant_id, sorted(r for r in owned if r)),
                 "identityLinks": self._runtime.identity.delete_links(tenant_id, ids),
                 "profileItems": self._runtime.identity.delete_profile_items(profiles),
             },

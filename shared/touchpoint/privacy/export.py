@@ -1,7 +1,8 @@
 """Access: everything stored about a person, as JSON (`GET /v1/people/{id}/export`, the CLI).
 
 The first page holds what DynamoDB keeps (ids and links, suppression status, profile items,
-responses with their coupon and repeat-window guards, earlier erasures of the id), their daily
+responses with their coupon and repeat-window guards, the contact details left with those
+responses, decrypted, earlier erasures of the id), their daily
 engagement scores of the latest 31 days (`touchpoint.privacy.scores`) and the first
 part of the lake scan: the person's raw events and quarantined (rejected) input. The scan reads
 64 objects at a time, so a page ends after the chunk in which its time budget ran out or it
@@ -80,6 +81,15 @@ def _item_view(item: PersonItem) -> dict[str, Any]:
     }
 
 
+def _contacts(runtime: Runtime, tenant_id: str, response_ids: list[str]) -> list[dict[str, Any]]:
+    found = []
+    for response_id in response_ids:
+        contact = runtime.contacts.reveal(tenant_id, response_id)
+        if contact is not None:
+            found.append({"responseId": response_id, **contact.model_dump(by_alias=True, exclude_none=True)})
+    return found
+
+
 def _stored(runtime: Runtime, tenant_id: str, person_id: str) -> tuple[dict[str, Any], frozenset[str]]:
     person = resolve_person(runtime, tenant_id, person_id)
     suppression = runtime.identity.suppressions(tenant_id, person.ids)
@@ -111,6 +121,8 @@ def _stored(runtime: Runtime, tenant_id: str, person_id: str) -> tuple[dict[str,
         "profiles": profiles,
         "responses": [_item_view(i) for i in ordered if i.response is not None],
         "responseGuards": [_item_view(i) for i in ordered if i.response is None],
+        # the contact details they left with their answers (their own data: decrypted for them)
+        "contacts": _contacts(runtime, tenant_id, [i.response.response_id for i in ordered if i.response]),
         "erasures": erasures,
         # profiling: the daily engagement score the rollup derives (latest files; see privacy.scores)
         "engagementScores": scores_of(runtime.lake, tenant_id, person.ids),

@@ -22,7 +22,9 @@ retention when written) has passed, up to about 48 hours late. The sweep adds, p
   responses submitted before today minus that retention keep their scores and the comments'
   sentiment, but the comment texts, key phrases and text answers are replaced by a marker
   (`touchpoint.privacy.comment_retention`) in DynamoDB and in the lake copy, rewritten with `If-Match`
-  as erasure does; days are read from their own watermark, so each day is rewritten once.
+  as erasure does; days are read from their own watermark, so each day is rewritten once. The
+  contact details left with those responses are deleted with the comment texts (and with the
+  responses, when comments are kept as long as responses).
 
 The lifecycle rules are the outer bound: `TenantConfig` refuses a retention longer than them
 (`MAX_RETENTION_DAYS_EVENTS`, `MAX_RETENTION_DAYS_RESPONSES`).
@@ -188,6 +190,7 @@ class RetentionSweeper:
         if report.dry_run:
             return
         keys: set[str] = set()
+        self._runtime.contacts.erase(tenant.tenant_id, [r.response_id for r in expired])
         for response in expired:
             report.response_items_deleted += records.delete_response(response)
             keys.update(
@@ -213,7 +216,10 @@ class RetentionSweeper:
         day = first
         while day < before:
             report.days_examined += 1
-            for response, _ in records.responses_on_day(tenant.tenant_id, day):
+            responses = [response for response, _ in records.responses_on_day(tenant.tenant_id, day)]
+            if not report.dry_run:  # a contact goes with the comments of its answer
+                self._runtime.contacts.erase(tenant.tenant_id, [r.response_id for r in responses])
+            for response in responses:
                 if not has_live_comments(response):
                     continue
                 report.comments_expired += 1

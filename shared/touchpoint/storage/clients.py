@@ -76,6 +76,12 @@ class AwsClients:
         return client
 
     @cached_property
+    def kms(self) -> BaseClient:
+        """The KMS client (respondents' contact details are encrypted with the stage's key)."""
+        client: BaseClient = self._session_or_default().client("kms", config=_RETRY_CONFIG)
+        return client
+
+    @cached_property
     def sqs(self) -> BaseClient:
         """The SQS client (per-answer notifications are queued and consumed through it)."""
         client: BaseClient = self._session_or_default().client("sqs", config=_RETRY_CONFIG)
@@ -85,6 +91,12 @@ class AwsClients:
     def ses(self) -> BaseClient:
         """The SES client (replies and announcements to customers are sent through it)."""
         client: BaseClient = self._session_or_default().client("ses", config=_RETRY_CONFIG)
+        return client
+
+    @cached_property
+    def cognito(self) -> BaseClient:
+        """The Cognito user pools client (team accounts sign in and are administered through it)."""
+        client: BaseClient = self._session_or_default().client("cognito-idp", config=_RETRY_CONFIG)
         return client
 
     @cached_property

@@ -304,7 +304,7 @@ class SurveyService:
         if existing is not None and existing.complete:
             if not existing.lake_written:  # an earlier completion stopped half-way: finish it
                 try:
-                    return self._finish(survey, existing, config)
+                    return self._finish(survey, existing, config, submission)
                 except (ClientError, BotoCoreError) as error:
                     raise ResponseUnfinishedError(survey_id, existing.response_id) from error
             raise ResponseCompleteError(existing.response_id)
@@ -333,7 +333,7 @@ class SurveyService:
                 f"response '{response.response_id}' was changed concurrently; retry"
             ) from None
         try:
-            return self._finish(survey, response, config)
+            return self._finish(survey, response, config, submission)
         except (ClientError, BotoCoreError) as error:
             logger.exception("response stored but not finished", extra={"response_id": response.response_id})
             raise ResponseUnfinishedError(survey_id, response.response_id) from error
@@ -429,7 +429,13 @@ class SurveyService:
             return [{"field": "touchpointId", "message": message}]
         return []
 
-    def _finish(self, survey: Survey, response: StoredResponse, config: TenantConfig) -> SubmittedResponse:
+    def _finish(
+        self, survey: Survey, response: StoredResponse, config: TenantConfig, submission: ResponseSubmission
+    ) -> SubmittedResponse:
+        if submission.contact is not None:  # encrypted, apart from the response (touchpoint.storage.contacts)
+            details = submission.contact.details(response.language)
+            expires_at = _expiry(response.submitted_at, config)
+            self._runtime.contacts.save(response.tenant_id, response, details, expires_at=expires_at)
         coupon = response.coupon_code
         if response.complete and survey.incentive is not None and coupon is None:
             coupon = self._issue_coupon(survey, response, config)
