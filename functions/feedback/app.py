@@ -5,12 +5,12 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
-from chalicelib import admin, artwork, form
+from chalicelib import admin, artwork, form, stores_console_routes
 from chalicelib.policy import get_policy
-from chalicelib.urls import public_base_url
+from chalicelib.urls import request_base_url
 from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
-from touchpoint.web.auth import ADMIN, PUBLIC, Principal
+from touchpoint.web.auth import ADMIN, EDIT, PUBLIC, Principal
 from touchpoint.web.base_path import get_base_path_settings
 from touchpoint.web.contract import FORM_FIELDS, LANG, Operation, Param
 from touchpoint.web.health import register_health
@@ -28,6 +28,7 @@ register_observability(app)
 app.api.binary_types.append("application/pdf")
 
 register_health(app, "feedback", tables=["config_table", "responses_table", "state_table"], bucket=True)
+app.register_blueprint(stores_console_routes.bp)  # the stores & QR codes console
 
 LOCATIONS = "/v1/locations"
 LOCATION = LOCATIONS + "/{location_id}"
@@ -68,12 +69,7 @@ def _query() -> dict[str, str]:
 def _base_url() -> str:
     request = app.current_request
     assert request is not None
-    return public_base_url(
-        get_policy().public_base_url,
-        dict(request.headers),
-        request.context or {},
-        get_base_path_settings().base_path,
-    )
+    return request_base_url(request)
 
 
 def _form_request(token: str) -> form.FormRequest:
@@ -153,7 +149,7 @@ def revoke_touchpoint(principal: Principal, location_id: str, touchpoint_id: str
     return admin.revoke(get_runtime(), principal.tenant_id, location_id, touchpoint_id, _base_url())
 
 
-@route(app, TOUCHPOINT + "/qr.svg", access=ADMIN, doc=Operation(media_type="image/svg+xml"))
+@route(app, TOUCHPOINT + "/qr.svg", access=EDIT, doc=Operation(media_type="image/svg+xml"))
 def qr_svg(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """The QR code as SVG."""
     return artwork.qr_image(
@@ -161,7 +157,7 @@ def qr_svg(principal: Principal, location_id: str, touchpoint_id: str) -> Respon
     )
 
 
-@route(app, TOUCHPOINT + "/qr.png", access=ADMIN, doc=Operation(media_type="image/png"))
+@route(app, TOUCHPOINT + "/qr.png", access=EDIT, doc=Operation(media_type="image/png"))
 def qr_png(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """The QR code as PNG (send `Accept: image/png`)."""
     return artwork.qr_image(
@@ -170,7 +166,7 @@ def qr_png(principal: Principal, location_id: str, touchpoint_id: str) -> Respon
 
 
 @route(
-    app, TOUCHPOINT + "/poster", access=ADMIN, doc=Operation(query=POSTER_QUERY, media_type="image/svg+xml")
+    app, TOUCHPOINT + "/poster", access=EDIT, doc=Operation(query=POSTER_QUERY, media_type="image/svg+xml")
 )
 def poster(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """A printable poster: `?size=A4|A5&format=svg|pdf&lang=de|en` (PDF: send `Accept: application/pdf`)."""

@@ -13,7 +13,7 @@ from touchpoint.models.locations import LOCATION_ID_PATTERN, Location, Touchpoin
 from touchpoint.qr.codes import form_url
 from touchpoint.qr.tokens import token_for
 from touchpoint.runtime import Runtime
-from touchpoint.storage.locations import LocationExistsError, TouchpointNotFoundError
+from touchpoint.storage.locations import LocationExistsError, LocationNotFoundError, TouchpointNotFoundError
 from touchpoint.web.errors import ApiError, bad_request, from_validation_error, not_found
 
 MAX_BODY_BYTES = 16 * 1024
@@ -24,14 +24,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NewLocation(_Strict):
-    """Body of `POST /v1/locations`."""
+class LocationFields(_Strict):
+    """What may change about a store (the console's edit form)."""
 
-    location_id: str = Field(pattern=LOCATION_ID_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     default_language: str = Field(default="de", pattern=r"^(de|en)$")
     has_door_counter: bool = False
+
+
+class NewLocation(LocationFields):
+    """Body of `POST /v1/locations`."""
+
+    location_id: str = Field(pattern=LOCATION_ID_PATTERN)
 
 
 class NewTouchpoint(_Strict):
@@ -92,7 +97,11 @@ def token_of(touchpoint: Touchpoint, secret: str) -> str:
 
 def create_location(runtime: Runtime, tenant_id: str, raw: bytes | None) -> dict[str, Any]:
     """Create a store (409 when the id is taken)."""
-    new = _parse(NewLocation, raw)
+    return location_json(add_location(runtime, tenant_id, _parse(NewLocation, raw)))
+
+
+def add_location(runtime: Runtime, tenant_id: str, new: NewLocation) -> Location:
+    """Store a new store (409 naming `location_id` when the id is taken)."""
     try:
         location = runtime.locations.create_location(
             tenant_id,
@@ -106,7 +115,15 @@ def create_location(runtime: Runtime, tenant_id: str, raw: bytes | None) -> dict
         raise ApiError(
             409, "conflict", f"location '{new.location_id}' exists already", field="location_id"
         ) from None
-    return location_json(location)
+    return location
+
+
+def change_location(runtime: Runtime, tenant_id: str, location_id: str, changes: LocationFields) -> Location:
+    """Change a store's name, address, language or door counter (404 when there is no such store)."""
+    try:
+        return runtime.locations.update_location(tenant_id, location_id, **changes.model_dump())
+    except LocationNotFoundError:
+        raise not_found(f"location '{location_id}'") from None
 
 
 def require_location(runtime: Runtime, tenant_id: str, location_id: str) -> Location:
@@ -139,7 +156,12 @@ def create_touchpoint(
     runtime: Runtime, tenant_id: str, location_id: str, raw: bytes | None, base_url: str
 ) -> dict[str, Any]:
     """Create a touchpoint in a store; without a survey it shows the default in-store survey."""
-    new = _parse(NewTouchpoint, raw)
+    touchpoint = add_touchpoint(runtime, tenant_id, location_id, _parse(NewTouchpoint, raw))
+    return touchpoint_json(touchpoint, runtime.tenants.get_form_secret(tenant_id), base_url)
+
+
+def add_touchpoint(runtime: Runtime, tenant_id: str, location_id: str, new: NewTouchpoint) -> Touchpoint:
+    """Store a new touchpoint (404 without the store, 409 naming `touchpoint_id` when it is taken)."""
     require_location(runtime, tenant_id, location_id)
     if new.survey_id is not None:
         check_survey_exists(runtime, tenant_id, new.survey_id)
@@ -153,7 +175,7 @@ def create_touchpoint(
         raise ApiError(
             409, "conflict", f"touchpoint '{new.touchpoint_id}' exists already", field="touchpoint_id"
         ) from None
-    return touchpoint_json(touchpoint, runtime.tenants.get_form_secret(tenant_id), base_url)
+    return touchpoint
 
 
 def list_touchpoints(runtime: Runtime, tenant_id: str, location_id: str, base_url: str) -> dict[str, Any]:
@@ -181,15 +203,20 @@ def bind_survey(
 ) -> dict[str, Any]:
     """Show another survey at a touchpoint (`survey_id: null` goes back to the default survey)."""
     binding = _parse(SurveyBinding, raw)
+    touchpoint = set_survey(runtime, tenant_id, location_id, touchpoint_id, binding.survey_id)
+    return touchpoint_json(touchpoint, runtime.tenants.get_form_secret(tenant_id), base_url)
+
+
+def set_survey(
+    runtime: Runtime, tenant_id: str, location_id: str, touchpoint_id: str, survey_id: str | None
+) -> Touchpoint:
+    """Show `survey_id` at a touchpoint (None: the default in-store survey, made on first use)."""
     require_touchpoint(runtime, tenant_id, location_id, touchpoint_id)
-    if binding.survey_id is not None:
-        check_survey_exists(runtime, tenant_id, binding.survey_id)
+    if survey_id is not None:
+        check_survey_exists(runtime, tenant_id, survey_id)
     else:
         ensure_default_survey(runtime, tenant_id)
-    touchpoint = _changed(
-        runtime.locations.bind_survey, tenant_id, location_id, touchpoint_id, binding.survey_id
-    )
-    return touchpoint_json(touchpoint, runtime.tenants.get_form_secret(tenant_id), base_url)
+    return _changed(runtime.locations.bind_survey, tenant_id, location_id, touchpoint_id, survey_id)
 
 
 def rotate(

@@ -6,8 +6,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from chalice.app import Request
+
+from chalicelib.policy import get_policy
 from touchpoint.qr.codes import form_url
-from touchpoint.web.base_path import base_path
+from touchpoint.web.base_path import base_path, get_base_path_settings
 
 # A host name or address with an optional port, nothing else (no scheme, path or second value).
 _HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?$")
@@ -45,4 +48,14 @@ def public_base_url(
     return f"{proto}://{host}{base_path(headers, context, configured_prefix)}"
 
 
-__all__ = ["form_url", "public_base_url"]
+def request_base_url(request: Request) -> str:
+    """The public base URL of the form for this request (the function's policy and base path)."""
+    return public_base_url(
+        get_policy().public_base_url,
+        dict(request.headers),
+        request.context or {},
+        get_base_path_settings().base_path,
+    )
+
+
+__all__ = ["form_url", "public_base_url", "request_base_url"]

@@ -21,6 +21,10 @@ class LocationExistsError(Exception):
     """A location or touchpoint with that id exists already."""
 
 
+class LocationNotFoundError(Exception):
+    """No store with that id."""
+
+
 class TouchpointNotFoundError(Exception):
     """No touchpoint with that id in that store."""
 
@@ -57,6 +61,28 @@ class LocationRepository:
         )
         item = response.get("Item")
         return None if item is None else Location.model_validate(from_item(item))
+
+    def update_location(self, tenant_id: str, location_id: str, **fields: Any) -> Location:
+        """Change a store's name, address, language or door counter (LocationNotFoundError if absent)."""
+        current = self.get_location(tenant_id, location_id)
+        if current is None:
+            raise LocationNotFoundError(location_id)
+        location = Location.model_validate({**current.model_dump(), **fields})
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": f"TENANT#{tenant_id}",
+                        "sk": f"LOCATION#{location_id}",
+                        **location.model_dump(mode="json"),
+                    }
+                ),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise LocationNotFoundError(location_id) from None
+        return location
 
     def list_locations(self, tenant_id: str) -> list[Location]:
         """A tenant's stores, by id."""
