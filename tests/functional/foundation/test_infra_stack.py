@@ -95,7 +95,7 @@ def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
 def test_notifications_queue_sends_to_its_dead_letter_queue_after_eight_receives(aws: Runtime) -> None:
     import json
 
-    sqs = aws.clients.sqs
+    sqs: Any = aws.clients.sqs
     url = aws.notification_queue.url
     assert url.endswith("/touchpoint-test-notifications")
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
