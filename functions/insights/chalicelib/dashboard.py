@@ -100,6 +100,8 @@ class DashboardData:
     score: dict[str, Any] = field(default_factory=dict)
     alerts: list[FiredAlert] = field(default_factory=list)
     store_names: dict[str, str] = field(default_factory=dict)
+    #: The store ids of a store manager's view (company-wide sections hidden); None: the whole tenant.
+    scope: tuple[str, ...] | None = None
 
 
 def trend(metric: str, points: Sequence[MetricPoint], period: Period) -> Trend:

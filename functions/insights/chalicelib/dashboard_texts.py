@@ -43,6 +43,8 @@ t = Texts(
             "decile": "Dezil",
             "alerts": "Alarme",
             "no_alerts": "Keine Alarme im Zeitraum.",
+            "scoped_note": "Ihr Konto sieht nur diese Filialen: {stores}. Kennzahlen des ganzen Unternehmens "
+            "sind ausgeblendet.",
             "delivery_failed": "Zustellung fehlgeschlagen",
             "delivery_delivered": "zugestellt",
             "delivery_pending": "ausstehend",
@@ -102,6 +104,7 @@ t = Texts(
             "decile": "Decile",
             "alerts": "Alerts",
             "no_alerts": "No alerts in this period.",
+            "scoped_note": "Your account sees these stores only: {stores}. Company-wide figures are hidden.",
             "delivery_failed": "Delivery failed",
             "delivery_delivered": "delivered",
             "delivery_pending": "pending",

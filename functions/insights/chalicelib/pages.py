@@ -434,6 +434,7 @@ def dashboard_page(lang: Lang, data: DashboardData, currency: str = DEFAULT_CURR
         stores=view.store_lines(data, store_metrics),
         score=view.score(data),
         csv_href=link(base, "/v1/summary.csv", **params),
+        scope_stores=None if data.scope is None else [data.store_names.get(s, s) for s in data.scope],
     )
 
 

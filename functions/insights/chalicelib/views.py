@@ -7,15 +7,15 @@ principal) and the request's parts, never a tenant id from the request itself.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from chalice.app import Request, Response
 
-from chalicelib import csv_export, pages
+from chalicelib import alerts_api, csv_export, pages, scoped
 from chalicelib.comment_drilldown import ResponseSource, comments_document, parse_comment_query
 from chalicelib.dashboard import build_dashboard
 from chalicelib.dashboard_texts import t
@@ -39,6 +39,7 @@ from touchpoint.web.base_path import request_base_path
 from touchpoint.web.errors import ApiError, bad_request, not_found
 from touchpoint.web.forms import cookie_value, same_origin
 from touchpoint.web.locale import Lang, as_lang, negotiate
+from touchpoint.web.scope import can_see, is_scoped
 
 DASHBOARD_ALERTS = 20
 
@@ -57,15 +58,25 @@ def _headers(request: Request) -> dict[str, str]:
 # API ---------------------------------------------------------------------------------------------
 
 
-def batch_metrics(tenant_id: str, query: Any, reader: MetricsReader) -> dict[str, Any]:
+def one_metric(principal: Principal, query: Any, reader: MetricsReader) -> dict[str, Any]:
+    """`GET /v1/metrics`: one metric's daily values (a store manager's: their stores' rows)."""
+    params = {name: values[-1] for name, values in params_of(query).items() if values}
+    if is_scoped(principal):
+        params["breakdown"] = scoped.store_breakdown(principal, params.get("breakdown")) or ""
+    return read_metrics(principal.tenant_id, params, scoped.metrics_reader(reader, principal))
+
+
+def batch_metrics(principal: Principal, query: Any, reader: MetricsReader) -> dict[str, Any]:
     """`GET /v1/metrics/batch`: several metrics in one call, each as `GET /v1/metrics` returns it."""
+    tenant_id = principal.tenant_id
+    reader = scoped.metrics_reader(reader, principal)
     params = params_of(query)
     names = metric_list(params, METRIC_NAMES)
     first, last = single(params, "from"), single(params, "to")
     if first is None or last is None:
         missing = "from" if first is None else "to"
         raise bad_request(f"query parameter {missing} is required", field=missing)
-    breakdown = single(params, "breakdown")
+    breakdown = scoped.store_breakdown(principal, single(params, "breakdown"))
     base = {"from": first, "to": last, **({"breakdown": breakdown} if breakdown else {})}
     parse_query({**base, "metric": names[0]})  # validate the shared parameters before any read
 
@@ -77,15 +88,16 @@ def batch_metrics(tenant_id: str, query: Any, reader: MetricsReader) -> dict[str
     return {"from": first, "to": last, "breakdown": breakdown, "metrics": series}
 
 
-def metrics_csv(tenant_id: str, query: Any, reader: MetricsReader) -> Response:
+def metrics_csv(principal: Principal, query: Any, reader: MetricsReader) -> Response:
     """`GET /v1/metrics.csv`: the batch query as CSV."""
-    document = batch_metrics(tenant_id, query, reader)
+    document = batch_metrics(principal, query, reader)
     name = f"touchpoint-metrics-{document['from']}-{document['to']}.csv"
     return csv_export.csv_response(csv_export.metrics_csv(document["metrics"]), name)
 
 
 def summary(runtime: Runtime, principal: Principal, query: Any) -> dict[str, Any]:
-    """`GET /v1/summary`: the north star and every metric against the previous period."""
+    """`GET /v1/summary`: the north star and every metric against the previous period (tenant-wide)."""
+    scoped.refuse_tenant_wide(principal)
     tenant = _tenant(runtime, principal)
     params = params_of(query)
     period = parse_period(params, tenant.config.timezone)
@@ -102,9 +114,10 @@ def summary_csv(runtime: Runtime, principal: Principal, query: Any) -> Response:
 
 
 def comments(runtime: Runtime, principal: Principal, query: Any, source: ResponseSource) -> dict[str, Any]:
-    """`GET /v1/comments`: the comments behind a feedback metric, by theme."""
+    """`GET /v1/comments`: the comments behind a feedback metric, by theme (of the caller's stores)."""
     tenant = _tenant(runtime, principal)
     parsed = parse_comment_query(params_of(query))
+    source = scoped.response_source(source, principal)
     return comments_document(tenant.tenant_id, tenant.config.timezone, parsed, source)
 
 
@@ -167,13 +180,20 @@ def dashboard(runtime: Runtime, principal: Principal, request: Request) -> Respo
     tenant = _tenant(runtime, principal)
     lang = page_lang(request)
     period = parse_period(params_of(request.query_params), tenant.config.timezone)
-    names = {loc.location_id: loc.name for loc in runtime.locations.list_locations(tenant.tenant_id)}
+    names = {
+        loc.location_id: loc.name
+        for loc in runtime.locations.list_locations(tenant.tenant_id)
+        if can_see(principal, loc.location_id)
+    }
     alerts = runtime.alerts.list_alerts(
         tenant.tenant_id, period.first, period.last + timedelta(days=1), limit=DASHBOARD_ALERTS
     )
+    reader = scoped.metrics_reader(runtime.metrics, principal)
     data = build_dashboard(
-        tenant.tenant_id, tenant.name, tenant.config.north_star, period, runtime.metrics, names, alerts
+        tenant.tenant_id, tenant.name, tenant.config.north_star, period, reader, names, alerts
     )
+    if principal.locations is not None:  # a store manager: their stores, no company-wide figures
+        data = replace(data, alerts=scoped.visible_alerts(principal, data.alerts), scope=tuple(sorted(names)))
     page = pages.dashboard_page(lang, data, tenant.config.currency, request_base_path(request))
     return pages.html_response(200, page, _lang_headers(request, lang))
 
@@ -185,7 +205,11 @@ def comments_view(
     tenant = _tenant(runtime, principal)
     lang = page_lang(request)
     document = comments(runtime, principal, request.query_params, source)
-    names = {loc.location_id: loc.name for loc in runtime.locations.list_locations(tenant.tenant_id)}
+    names = {
+        loc.location_id: loc.name
+        for loc in runtime.locations.list_locations(tenant.tenant_id)
+        if can_see(principal, loc.location_id)
+    }
     page = pages.comments_page(lang, tenant.name, document, names, request_base_path(request))
     return pages.html_response(200, page, _lang_headers(request, lang))
 
@@ -236,6 +260,17 @@ def login_page(request: Request) -> Response:
     return pages.html_response(200, pages.login_page(page_lang(request), base=request_base_path(request)))
 
 
-def as_params(query: Any) -> Mapping[str, list[str]]:
-    """Query parameters as name -> values (for the alert listing)."""
-    return params_of(query)
+def alerts(runtime: Runtime, principal: Principal, query: Any) -> list[dict[str, Any]]:
+    """`GET /v1/alerts`: fired alerts of the period (a store manager's: of their stores)."""
+    tenant = runtime.tenants.get_tenant(principal.tenant_id)
+    timezone = tenant.config.timezone if tenant else "UTC"
+    found = alerts_api.list_alerts(runtime, principal.tenant_id, timezone, params_of(query))
+    return scoped.visible_alert_documents(principal, found)
+
+
+def alert(runtime: Runtime, principal: Principal, alert_id: str) -> dict[str, Any]:
+    """`GET /v1/alerts/{alert_id}`: one fired alert (404 for another store's, to a store manager)."""
+    document = alerts_api.get_alert(runtime, principal.tenant_id, alert_id)
+    if not scoped.visible_alert_documents(principal, [document]):
+        raise not_found("alert")
+    return document
