@@ -50,7 +50,7 @@ class UserRecord(BaseModel):
     user_id: str
     email: str
     role: Role
-    #: The stores this person may see and act on; empty: every store of the tenant.
+    #: The stores this person may see and act on; empty: every store of the tenant (admins: always every store).
     locations: tuple[str, ...] = Field(default=(), max_length=MAX_SCOPED_LOCATIONS)
     status: UserStatus = UserStatus.INVITED
     #: Changed whenever every open session of this person must end (sign-out everywhere, reset).
@@ -60,5 +60,11 @@ class UserRecord(BaseModel):
 
     @property
     def store_scope(self) -> frozenset[str] | None:
-        """The stores this person is limited to, or None for every store."""
-        return frozenset(self.locations) if self.locations else None
+        """The stores this person is limited to, or None for every store.
+
+        An admin runs the whole account (users, keys, settings), so an admin always sees every
+        store: a store scope limits viewers and editors (store managers) only.
+        """
+        if self.role is Role.ADMIN or not self.locations:
+            return None
+        return frozenset(self.locations)
