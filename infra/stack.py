@@ -59,6 +59,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/alerts*", "insights"),
     ("/v1/comments*", "insights"),
     ("/v1/metrics*", "insights"),
+    ("/v1/notifications*", "insights"),
     ("/v1/summary*", "insights"),
     ("/f/*", "feedback"),
     ("/v1/locations*", "feedback"),
@@ -72,7 +73,11 @@ ROUTES: tuple[tuple[str, str], ...] = (
 DEFAULT_ROUTE = "ingest"
 
 # The resources template's schedule parameters and the rollup function each one names.
-SCHEDULE_TARGETS = {"RollupFunctionArn": "Nightly", "RetentionFunctionArn": "Retention"}
+SCHEDULE_TARGETS = {
+    "RollupFunctionArn": "Nightly",
+    "RetentionFunctionArn": "Retention",
+    "DigestFunctionArn": "Digest",
+}
 
 VIEWER_HOST_FUNCTION = """\
 function handler(event) {

@@ -3,6 +3,9 @@
 `nightly` is the hourly EventBridge target (the dispatcher); `worker` rolls up one tenant-day per
 invocation (the dispatcher invokes it asynchronously, one tenant-day each); `retention` is the
 daily privacy run (pending erasures, then each tenant's retention sweep; `touchpoint.privacy`).
+`notifications` consumes the per-answer notifications queue (`touchpoint.loop.notify_delivery`,
+its SQS event source is in `.chalice/merge-template.json`); `digest` is the hourly target that
+sends each tenant's notification digest at 08:00 local time (`touchpoint.loop.digest`).
 """
 
 from typing import Any
@@ -12,6 +15,8 @@ from chalice.app import Chalice
 
 from chalicelib.dispatch import dispatch_scheduled
 from chalicelib.worker import run_worker
+from touchpoint.loop.digest import run_digests
+from touchpoint.loop.notify_delivery import process_batch
 from touchpoint.observability import logger, metrics, tracer
 from touchpoint.privacy.scheduled import handle_scheduled
 from touchpoint.runtime import get_runtime
@@ -47,3 +52,21 @@ def worker(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 def retention(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Daily EventBridge target: continue pending erasures, then sweep each tenant's retention."""
     return handle_scheduled(get_runtime(), event, context)
+
+
+@app.lambda_function(name="notifications")
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+@metrics.log_metrics
+def notifications(event: dict[str, Any], context: LambdaContext) -> Any:
+    """SQS event source of the notifications queue: delivers each message (partial batch failures)."""
+    return process_batch(get_runtime(), event, context)
+
+
+@app.lambda_function(name="digest")
+@tracer.capture_lambda_handler
+@logger.inject_lambda_context
+@metrics.log_metrics
+def digest(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Hourly EventBridge target: the notification digests of tenants for which it is 08:00."""
+    return run_digests(get_runtime())

@@ -159,7 +159,7 @@ def test_every_reference_resolves_inside_the_deployment(synthesized: Path) -> No
             p for p in permissions if p["Properties"]["SourceArn"] == {"Fn::GetAtt": [name, "Arn"]}
         ]
         assert permission["Properties"]["FunctionName"] == target["Arn"]
-    assert sorted(targets.values()) == ["Nightly", "Retention"]
+    assert sorted(targets.values()) == ["Digest", "Nightly", "Retention"]
     # the functions find tables, bucket and topic by the prefix the resources stack is given
     prefix = parent["Resources"]["ResourcesStack"]["Properties"]["Parameters"]["ResourcePrefix"]
     assert prefix == "touchpoint-dev"

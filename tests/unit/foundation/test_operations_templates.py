@@ -17,7 +17,13 @@ from touchpoint_cli.paths import ALL_FUNCTIONS
 OPS_TOPIC = {"Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-ops-topic-arn"}}
 SECRET = {"Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-key-pepper-secret-arn"}}
 # The functions Chalice generates per app (logical ids) and their roles.
-ROLLUP_FUNCTIONS = {"Nightly": "NightlyRole", "Worker": "WorkerRole", "Retention": "RetentionRole"}
+ROLLUP_FUNCTIONS = {
+    "Nightly": "NightlyRole",
+    "Worker": "WorkerRole",
+    "Retention": "RetentionRole",
+    "Notifications": "NotificationsRole",
+    "Digest": "DigestRole",
+}
 HTTP_FUNCTIONS = {"APIHandler": "ApiHandlerRole"}
 _METRIC_CALL = re.compile(
     r"""(?:add_metric|single_metric)\(\s*name="([A-Za-z]+)"|metrics\.add\("([A-Za-z]+)\"""", re.S
@@ -150,7 +156,18 @@ def test_the_worker_retries_twice_then_lands_in_its_dead_letter_queue_which_alar
 
 def test_the_resources_stack_alarms_on_overdue_rollups_and_charts_only_emitted_metrics() -> None:
     resources = load_template()["Resources"]
-    (overdue,) = _alarms(resources).values()
+    alarms = _alarms(resources)
+    overdue = alarms.pop("RollupsOverdueAlarm")
+    dead_letters = alarms.pop("NotificationsDeadLetterAlarm")
+    assert alarms == {}
+    assert (dead_letters["Namespace"], dead_letters["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert dead_letters["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["NotificationsDeadLetterQueue", "QueueName"]
+    }
+    assert dead_letters["AlarmActions"] == [{"Ref": "OpsTopic"}]
     assert (overdue["Namespace"], overdue["MetricName"]) == ("Touchpoint", "RollupsOverdue")
     assert overdue["Dimensions"] == [{"Name": "service", "Value": "rollup"}]
     assert overdue["AlarmActions"] == [{"Ref": "OpsTopic"}] and overdue["Threshold"] == 0
@@ -175,3 +192,21 @@ def test_the_pepper_secret_is_generated_by_the_deploy_and_read_by_reference_only
     assert "SecretString" not in secret and secret["GenerateSecretString"]["PasswordLength"] >= 32
     text = Path(REPO_ROOT / "infra" / "template.yaml").read_text()
     assert "key-pepper-*" not in text  # no name pattern: the Spark job role names the secret itself
+
+
+def test_the_notifications_function_consumes_its_queue_with_partial_batch_failures() -> None:
+    resources = _merge("rollup")["Resources"]
+    source = resources["NotificationsQueueSource"]["Properties"]
+    assert source["FunctionName"] == {"Ref": "Notifications"}
+    assert source["EventSourceArn"] == {
+        "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-notifications-queue-arn"}
+    }
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and source["BatchSize"] == 10
+    variables = resources["Notifications"]["Properties"]["Environment"]["Variables"]
+    assert variables["TOUCHPOINT_NOTIFICATIONS_QUEUE_URL"] == {
+        "Fn::ImportValue": {"Fn::Sub": "${ResourcePrefix}-notifications-queue-url"}
+    }
+    config = json.loads((REPO_ROOT / "functions" / "rollup" / ".chalice" / "config.json").read_text())
+    queue = load_template()["Resources"]["NotificationsQueue"]["Properties"]
+    for stage in config["stages"].values():  # SQS requires the visibility timeout >= the function's
+        assert stage["lambda_functions"]["notifications"]["lambda_timeout"] <= queue["VisibilityTimeout"]
