@@ -39,6 +39,7 @@ class DayState:
     run_id: str | None = None
     dirtied_at: str | None = None
     started_at: str | None = None
+    rolled_up_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def _day_state(item: dict[str, Any]) -> DayState:
         run_id=item.get("run_id"),
         dirtied_at=item.get("dirtied_at"),
         started_at=item.get("started_at"),
+        rolled_up_at=item.get("rolled_up_at"),
     )
 
 
@@ -108,6 +110,38 @@ class RollupStateRepository:
             except self._db.exceptions.ConditionalCheckFailedException:
                 continue
         return changed
+
+    def mark_dirty(self, tenant_id: str, days: Iterable[date]) -> list[date]:
+        """Mark each day dirty whatever its state, also one never rolled up (a backfill, a re-run
+        asked for): the dispatcher's next hour runs it; returns the days, oldest first."""
+        marked = sorted(set(days))
+        for day in marked:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item(self._key(tenant_id, day)),
+                UpdateExpression="SET #s = :dirty, dirtied_at = :now",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=to_item({":dirty": DIRTY, ":now": datetime.now(UTC).isoformat()}),
+            )
+        return marked
+
+    def states_between(self, tenant_id: str, first: date, last: date) -> list[DayState]:
+        """The state of every day from `first` to `last` (inclusive) that has one, oldest first (one query)."""
+        paginator = self._db.get_paginator("query")
+        states: list[DayState] = []
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :p AND sk BETWEEN :first AND :last",
+            ExpressionAttributeValues=to_item(
+                {
+                    ":p": f"TENANT#{tenant_id}",
+                    ":first": f"DAY#{first.isoformat()}",
+                    ":last": f"DAY#{last.isoformat()}",
+                }
+            ),
+        ):
+            states.extend(_day_state(from_item(i)) for i in page.get("Items", []))
+        return sorted(states, key=lambda s: s.day)
 
     def rolled_up_days(self, tenant_id: str, first: date, last: date) -> list[date]:
         """The days from `first` to `last` (inclusive) that have a state item (one query)."""

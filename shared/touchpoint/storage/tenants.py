@@ -1,7 +1,8 @@
 """Tenants and their API keys in the config table.
 
 Items:
-- `pk=TENANT#<t>, sk=META`: the tenant and its config.
+- `pk=TENANT#<t>, sk=META`: the tenant and its config; `settings_version` counts the changes of
+  name and config (optimistic concurrency of the settings API: a change names the version it read).
 - `pk=KEY#<hash>, sk=KEY`: one key, looked up by hash with a strongly consistent read so that a
   revoked key fails at once; `gsi1pk=TENANT#<t>, gsi1sk=KEY#<key_id>` lists a tenant's keys.
 """
@@ -26,6 +27,14 @@ class TenantExistsError(Exception):
 
 class TenantNotFoundError(Exception):
     """No tenant with that id."""
+
+
+class SettingsVersionError(Exception):
+    """The tenant's settings changed since the version a change was based on."""
+
+    def __init__(self, tenant_id: str, current: int) -> None:
+        super().__init__(f"settings of {tenant_id!r} are at version {current}")
+        self.current = current
 
 
 def _now() -> datetime:
@@ -74,16 +83,53 @@ class TenantRepository:
         item = response.get("Item")
         return None if item is None else from_item(item)
 
+    def settings_version(self, tenant_id: str) -> int:
+        """The version of the tenant's name and config (0 before the first change)."""
+        item = self._get_meta(tenant_id)
+        if item is None:
+            raise TenantNotFoundError(tenant_id)
+        return int(str(item.get("settings_version", 0)))
+
+    def update_settings(self, tenant_id: str, name: str, config: TenantConfig, expected_version: int) -> int:
+        """Replace name and config if the settings are still at `expected_version`; the new version.
+
+        SettingsVersionError when they changed meanwhile (nothing is written), TenantNotFoundError
+        when there is no such tenant.
+        """
+        same = "#v = :expected"
+        if expected_version == 0:
+            same = f"(attribute_not_exists(#v) OR {same})"
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": f"TENANT#{tenant_id}", "sk": "META"}),
+                UpdateExpression="SET #c = :c, #n = :n ADD #v :one",
+                ConditionExpression=f"attribute_exists(pk) AND {same}",
+                ExpressionAttributeNames={"#c": "config", "#n": "name", "#v": "settings_version"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":c": config.model_dump(mode="json"),
+                        ":n": name,
+                        ":expected": expected_version,
+                        ":one": 1,
+                    }
+                ),
+                ReturnValues="UPDATED_NEW",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise SettingsVersionError(tenant_id, self.settings_version(tenant_id)) from None
+        return int(str(from_item(response["Attributes"])["settings_version"]))
+
     def update_config(self, tenant_id: str, config: TenantConfig) -> Tenant:
-        """Replace a tenant's config."""
+        """Replace a tenant's config (a new settings version, so an open settings form sees the change)."""
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": f"TENANT#{tenant_id}", "sk": "META"}),
-                UpdateExpression="SET #c = :c",
+                UpdateExpression="SET #c = :c ADD #v :one",
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#c": "config"},
-                ExpressionAttributeValues=to_item({":c": config.model_dump(mode="json")}),
+                ExpressionAttributeNames={"#c": "config", "#v": "settings_version"},
+                ExpressionAttributeValues=to_item({":c": config.model_dump(mode="json"), ":one": 1}),
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             raise TenantNotFoundError(tenant_id) from None

@@ -1,0 +1,97 @@
+"""Routes of the tenant settings and the rollup status (API). Wiring only: the logic is in
+`touchpoint.tenant_settings` and `touchpoint.rollup.status`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.alerts_api import json_body
+from touchpoint.rollup import status
+from touchpoint.runtime import get_runtime
+from touchpoint.tenant_settings import SettingsInput, etag, read_settings, update_settings
+from touchpoint.web.auth import ADMIN, READ, Principal
+from touchpoint.web.contract import FROM_DAY, TO_DAY, Operation
+from touchpoint.web.routing import json_response, route
+
+bp = Blueprint(__name__)
+
+TOO_LARGE = "the body is over 16 KB"
+BACKFILL = {
+    "type": "object",
+    "required": ["from", "to"],
+    "additionalProperties": False,
+    "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}},
+}
+
+
+def _request() -> Request:
+    request = bp.current_request
+    assert request is not None
+    return request
+
+
+def _header(request: Request, name: str) -> str | None:
+    return next((str(v) for k, v in dict(request.headers).items() if str(k).lower() == name), None)
+
+
+def _with_etag(document: dict[str, Any]) -> Response:
+    return json_response(200, document, {"ETag": etag(int(document["version"]))})
+
+
+@route(bp, "/v1/settings", access=ADMIN, doc=Operation())
+def get_settings_document(principal: Principal) -> Response:
+    """The tenant's settings with their `version` (also the `ETag`)."""
+    return _with_etag(read_settings(get_runtime(), principal.tenant_id))
+
+
+@route(
+    bp,
+    "/v1/settings",
+    access=ADMIN,
+    methods=["PUT"],
+    doc=Operation(
+        body=SettingsInput,
+        statuses={
+            412: "the settings changed since the version named",
+            413: TOO_LARGE,
+            428: "neither If-Match nor version names the version the change is based on",
+        },
+    ),
+)
+def put_settings_document(principal: Principal) -> Response:
+    """Change settings (fields left out keep their value), based on the version in If-Match or `version`."""
+    request = _request()
+    document = update_settings(
+        get_runtime(), principal, json_body(request.raw_body), _header(request, "if-match")
+    )
+    return _with_etag(document)
+
+
+@route(bp, "/v1/rollups", access=READ, doc=Operation(query=(FROM_DAY, TO_DAY)))
+def get_rollups(principal: Principal) -> dict[str, Any]:
+    """Each day's rollup state (done, dirty, running, failed, never), newest first: `?from&to` (30 days)."""
+    return status.list_rollups(
+        get_runtime(), principal.tenant_id, dict(_request().query_params or {}), datetime.now(UTC)
+    )
+
+
+@route(
+    bp,
+    "/v1/rollups/backfill",
+    access=ADMIN,
+    methods=["POST"],
+    doc=Operation(body=BACKFILL, status=202, statuses={413: TOO_LARGE}),
+)
+def post_rollups_backfill(principal: Principal) -> Response:
+    """Mark the days `{from, to}` (at most 400) dirty: the hourly dispatcher recomputes them."""
+    result = status.backfill(get_runtime(), principal, json_body(_request().raw_body), datetime.now(UTC))
+    return json_response(202, result)
+
+
+@route(bp, "/v1/rollups/{date}/rerun", access=ADMIN, methods=["POST"], doc=Operation(status=202))
+def post_rollup_rerun(principal: Principal, date: str) -> Response:
+    """Mark one day (`YYYY-MM-DD`) dirty: the hourly dispatcher recomputes it."""
+    return json_response(202, status.rerun(get_runtime(), principal, date, datetime.now(UTC)))
