@@ -1,7 +1,8 @@
 """Create the resources of `infra/template.yaml` with CloudFormation (moto locally and in tests).
 
 moto's CloudFormation skips the types it does not implement. Of those, the ones Touchpoint's
-functions use (the Firehose delivery stream ingest lands events through) are created afterwards
+functions use (the Firehose delivery stream ingest lands events through, the Cognito user pool and
+app client team members sign in with) are created afterwards
 through their service's API from the template's own properties (`touchpoint_cli.cfn`), and moto's
 Firehose is taught the dynamic partitioning the template configures
 (`touchpoint_cli.moto_firehose`).
@@ -56,7 +57,8 @@ def deploy_stack(
 def _create_skipped_resources(
     cloudformation: CloudFormationClient, stack_name: str, stage: str
 ) -> dict[str, str]:
-    """Create the delivery streams moto's CloudFormation skipped; returns their outputs."""
+    """Create the delivery streams and the Cognito user pool and client moto's CloudFormation skipped;
+    returns their outputs."""
     template = load_template()
     physical_ids = {
         r["LogicalResourceId"]: r["PhysicalResourceId"]
@@ -68,12 +70,22 @@ def _create_skipped_resources(
     firehose = boto3.client("firehose", region_name=region)
     outputs: dict[str, str] = {}
     enable_dynamic_partitioning()
+    cognito = boto3.client("cognito-idp", region_name=region)
     for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::KinesisFirehose::DeliveryStream":
-            continue
-        properties = resolver.resolve(resource["Properties"])
-        firehose.create_delivery_stream(**properties)
-        resolver.physical_ids[logical_id] = properties["DeliveryStreamName"]
+        kind = resource["Type"]
+        if kind == "AWS::KinesisFirehose::DeliveryStream":
+            properties = resolver.resolve(resource["Properties"])
+            firehose.create_delivery_stream(**properties)
+            resolver.physical_ids[logical_id] = properties["DeliveryStreamName"]
+        elif kind == "AWS::Cognito::UserPool":
+            properties = resolver.resolve(resource["Properties"])
+            properties["PoolName"] = properties.pop("UserPoolName")
+            pool = cognito.create_user_pool(**properties)["UserPool"]
+            resolver.physical_ids[logical_id] = pool["Id"]
+        elif kind == "AWS::Cognito::UserPoolClient":
+            properties = resolver.resolve(resource["Properties"])
+            client = cognito.create_user_pool_client(**properties)["UserPoolClient"]
+            resolver.physical_ids[logical_id] = client["ClientId"]
     for key, output in template.get("Outputs", {}).items():
         value = output["Value"]
         if isinstance(value, dict) and value.get("Ref") in resolver.physical_ids:

@@ -45,7 +45,11 @@ def _attributes(prefix: str) -> str:
 
 def session_cookie(record: ApiKeyRecord, pepper: str, now: float, prefix: str = "") -> str:
     """`Set-Cookie` value that signs the browser in (a signed session, never the key), for pages under `prefix`."""
-    value = issue_session(record, pepper, now)
+    return session_value_cookie(issue_session(record, pepper, now), prefix)
+
+
+def session_value_cookie(value: str, prefix: str = "") -> str:
+    """`Set-Cookie` value that holds a session value (a kiosk's or a team member's) for pages under `prefix`."""
     return f"{SESSION_COOKIE}={value}; {_attributes(prefix)}; Max-Age={SESSION_MAX_AGE_S}"
 
 

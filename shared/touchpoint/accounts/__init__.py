@@ -1,0 +1,1 @@
+"""Team accounts: Cognito users, invitations, sign-in, password reset (`service.AccountService`)."""
