@@ -8,6 +8,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib import alerts_api, api_document, csv_export, views
 from chalicelib.account_routes import bp as account_routes
 from chalicelib.metrics_api import read_metrics
+from chalicelib.settings_routes import bp as settings_routes
 from touchpoint.alerts.models import DeliveryStatus
 from touchpoint.alerts.rules import AlertRuleInput
 from touchpoint.metrics.registry import BREAKDOWN_NAMES, METRIC_NAMES
@@ -27,6 +28,7 @@ get_base_path_settings()  # TOUCHPOINT_BASE_PATH, the prefix of links and redire
 app = Chalice(app_name="touchpoint-insights")
 register_observability(app)
 app.register_blueprint(account_routes)
+app.register_blueprint(settings_routes)
 
 # The contract's query parameters, bodies and outcomes (`touchpoint openapi`).
 METRIC = Param("metric", "a metric of docs/METRICS.md", {"type": "string", "enum": list(METRIC_NAMES)})
