@@ -7,8 +7,8 @@ from chalice.app import Chalice, Request, Response
 
 from chalicelib import alerts_api, api_document, csv_export, views
 from chalicelib.account_routes import bp as account_routes
-from chalicelib.metrics_api import read_metrics
 from chalicelib.settings_routes import bp as settings_routes
+from chalicelib.notification_routes import bp as notification_routes
 from touchpoint.alerts.models import DeliveryStatus
 from touchpoint.alerts.rules import AlertRuleInput
 from touchpoint.metrics.registry import BREAKDOWN_NAMES, METRIC_NAMES
@@ -29,6 +29,7 @@ app = Chalice(app_name="touchpoint-insights")
 register_observability(app)
 app.register_blueprint(account_routes)
 app.register_blueprint(settings_routes)
+app.register_blueprint(notification_routes)
 
 # The contract's query parameters, bodies and outcomes (`touchpoint openapi`).
 METRIC = Param("metric", "a metric of docs/METRICS.md", {"type": "string", "enum": list(METRIC_NAMES)})
@@ -74,7 +75,7 @@ def get_metrics(principal: Principal) -> dict[str, Any]:
     """Daily values of one metric: `?metric=M&from=D1&to=D2[&breakdown=B]` (read or admin key)."""
     request = app.current_request
     assert request is not None
-    return read_metrics(principal.tenant_id, request.query_params, get_runtime().metrics)
+    return views.one_metric(principal, request.query_params, get_runtime().metrics)
 
 
 def _request() -> Request:
@@ -93,13 +94,13 @@ def _page_error(error: ApiError) -> Response:
 @route(app, "/v1/metrics/batch", access=READ, doc=Operation(query=BATCH))
 def get_metrics_batch(principal: Principal) -> dict[str, Any]:
     """Several metrics in one call: `?metrics=a,b` (or `metric` repeated) `&from&to[&breakdown]`."""
-    return views.batch_metrics(principal.tenant_id, _request().query_params, get_runtime().metrics)
+    return views.batch_metrics(principal, _request().query_params, get_runtime().metrics)
 
 
 @route(app, "/v1/metrics.csv", access=READ, doc=Operation(query=BATCH, media_type="text/csv"))
 def get_metrics_csv(principal: Principal) -> Response:
     """The batch metrics query as CSV."""
-    return views.metrics_csv(principal.tenant_id, _request().query_params, get_runtime().metrics)
+    return views.metrics_csv(principal, _request().query_params, get_runtime().metrics)
 
 
 @route(app, "/v1/summary", access=READ, doc=Operation(query=SUMMARY))
@@ -134,11 +135,7 @@ def get_comments_csv(principal: Principal) -> Response:
 @route(app, "/v1/alerts", access=READ, doc=Operation(query=ALERTS))
 def get_alerts(principal: Principal) -> dict[str, Any]:
     """Fired alerts with their delivery status: `?from&to&status`."""
-    runtime = get_runtime()
-    tenant = runtime.tenants.get_tenant(principal.tenant_id)
-    timezone = tenant.config.timezone if tenant else "UTC"
-    params = views.as_params(_request().query_params)
-    return {"alerts": alerts_api.list_alerts(runtime, principal.tenant_id, timezone, params)}
+    return {"alerts": views.alerts(get_runtime(), principal, _request().query_params)}
 
 
 @route(app, "/v1/alerts.csv", access=READ, doc=Operation(query=ALERTS, media_type="text/csv"))
@@ -222,7 +219,7 @@ def post_alert_webhook_rotate(principal: Principal) -> dict[str, Any]:
 @route(app, "/v1/alerts/{alert_id}", access=READ)
 def get_alert(principal: Principal, alert_id: str) -> dict[str, Any]:
     """One fired alert with every delivery attempt."""
-    return alerts_api.get_alert(get_runtime(), principal.tenant_id, alert_id)
+    return views.alert(get_runtime(), principal, alert_id)
 
 
 @route(app, "/v1/alerts/{alert_id}/redeliver", access=ADMIN, methods=["POST"])
