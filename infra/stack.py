@@ -61,6 +61,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/dashboard*", "insights"),
     ("/openapi.json", "insights"),
     ("/v1/alerts*", "insights"),
+    ("/v1/announcements*", "insights"),
+    ("/v1/cases*", "insights"),
     ("/v1/comments*", "insights"),
     ("/v1/metrics*", "insights"),
     ("/v1/notifications*", "insights"),

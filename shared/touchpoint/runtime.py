@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from touchpoint.accounts.service import AccountService
     from touchpoint.storage.alerts import AlertRepository
     from touchpoint.storage.audit import AuditRepository
-    from touchpoint.storage.cases import CaseRepository
+    from touchpoint.storage.cases import AnnouncementRepository, CaseRepository
     from touchpoint.storage.clients import AwsClients
     from touchpoint.storage.contacts import ContactRepository
     from touchpoint.storage.coupons import CouponRepository
@@ -247,6 +247,13 @@ class Runtime:
         from touchpoint.storage.cases import CaseRepository
 
         return CaseRepository(self.clients.dynamodb, self.settings.cases_table)
+
+    @cached_property
+    def announcements(self) -> AnnouncementRepository:
+        """"You said, we did" announcements and their recipients (cases table)."""
+        from touchpoint.storage.cases import AnnouncementRepository
+
+        return AnnouncementRepository(self.clients.dynamodb, self.settings.cases_table)
 
 
 @lru_cache(maxsize=1)

@@ -331,3 +331,110 @@ class CaseRepository:
             )
         }
         return [found[pk] for pk in pks if pk in found]
+
+
+class AnnouncementIdTakenError(Exception):
+    """The announcement id was used for a different announcement."""
+
+
+class AnnouncementRepository:
+    """Announcements ("you said, we did"): their outcome and who received them (cases table).
+
+    A recipient is marked (`SENT#<key>`, the key a hash of the address) before the e-mail goes
+    out, so a retried announcement never writes to anyone twice.
+    """
+
+    def __init__(self, dynamodb: DynamoDBClient, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    @staticmethod
+    def _pk(tenant_id: str, announcement_id: str) -> str:
+        return f"TENANT#{tenant_id}#ANNOUNCEMENT#{announcement_id}"
+
+    def begin(self, tenant_id: str, announcement_id: str, fingerprint: str, actor: str, at: datetime) -> None:
+        """Record the announcement (a repeat with the same fingerprint resumes it; another
+        fingerprint raises AnnouncementIdTakenError)."""
+        pk = self._pk(tenant_id, announcement_id)
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": pk,
+                        "sk": _ANNOUNCEMENT,
+                        "fingerprint": fingerprint,
+                        "actor": actor,
+                        "at": iso_utc(at),
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR fingerprint = :f",
+                ExpressionAttributeValues=to_item({":f": fingerprint}),
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise AnnouncementIdTakenError(announcement_id) from None
+
+    def claim(self, tenant_id: str, announcement_id: str, recipient: str) -> bool:
+        """Mark a recipient before sending; False when they were marked already."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=to_item(
+                    {
+                        "pk": self._pk(tenant_id, announcement_id),
+                        "sk": f"SENT#{recipient}",
+                        "status": "sending",
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def settle(
+        self, tenant_id: str, announcement_id: str, recipient: str, status: str, detail: str | None
+    ) -> None:
+        """Record how sending to a recipient ended (`sent` with the message id, or `failed`)."""
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": self._pk(tenant_id, announcement_id),
+                    "sk": f"SENT#{recipient}",
+                    "status": status,
+                    "detail": detail,
+                }
+            ),
+        )
+
+    def finish(self, tenant_id: str, announcement_id: str, outcome: dict[str, int]) -> None:
+        """Store the counts of the latest run on the announcement."""
+        self._db.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": self._pk(tenant_id, announcement_id), "sk": _ANNOUNCEMENT}),
+            UpdateExpression="SET outcome = :o",
+            ExpressionAttributeValues=to_item({":o": outcome}),
+        )
+
+    def statuses(self, tenant_id: str, announcement_id: str) -> dict[str, int]:
+        """How many recipients of the announcement are `sent`, `failed` or `sending`."""
+        counts: dict[str, int] = {}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :sent)",
+            "ExpressionAttributeValues": to_item(
+                {":pk": self._pk(tenant_id, announcement_id), ":sent": "SENT#"}
+            ),
+            "ProjectionExpression": "#s",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**request)
+            for raw in page.get("Items", []):
+                status = str(from_item(raw).get("status", ""))
+                counts[status] = counts.get(status, 0) + 1
+            if "LastEvaluatedKey" not in page:
+                return counts
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
