@@ -3,8 +3,10 @@
 A submission passes, in order: the QR token (signature, touchpoint, version, revocation), the
 per-client rate limit (keyed by the client address HMAC'd with the key pepper and the tenant,
 `abuse.client_pseudonym`), the per-touchpoint rate limit, the honeypot, the form token (signature,
-touchpoint, age, minimum fill time), the answers, and the single-use nonce; only then is it
-stored, through the survey service, as a response with channel `in_store`. Every refusal is
+touchpoint, age, minimum fill time), the answers and the optional contact (only with its consent
+box ticked: `touchpoint.respondent_form.contact`), and the single-use nonce; only then is it
+stored, through the survey service, as a response with channel `in_store` (the contact encrypted
+apart from it). Every refusal is
 counted (`abuse.count_rejection`) and nothing of it is stored. Every page is HTML in German or
 English, also the errors.
 """
@@ -35,6 +37,7 @@ from touchpoint.models.surveys import ResponseSubmission, Survey, SurveyStatus
 from touchpoint.observability import logger
 from touchpoint.qr.tokens import TouchpointRef, parse_token, verify_token
 from touchpoint.respondent_form.answers import ParsedForm, parse_answers
+from touchpoint.respondent_form.contact import ParsedContact, parse_contact
 from touchpoint.respondent_form.render import (
     FORM_TOKEN_FIELD,
     HONEYPOT_FIELD,
@@ -223,16 +226,20 @@ def _submit(runtime: Runtime, request: FormRequest, policy: FeedbackPolicy, now:
     if now_ms - ticket.rendered_ms > policy.form_max_age_seconds * 1000:
         return _refuse("expired_form", 400, message_page(ctx, "expired", reload=True))
     parsed = parse_answers(survey, fields, ctx.language)
+    contact = parse_contact(fields, ctx.language)
+    values = {**parsed.values, **contact.values}
     if now_ms - ticket.rendered_ms < policy.min_fill_seconds * 1000:
-        page = form_page(ctx, survey, form_token, values=parsed.values, notice=text(ctx.language, "too_fast"))
+        page = form_page(ctx, survey, form_token, values=values, notice=text(ctx.language, "too_fast"))
         return _refuse("too_fast", 422, page)
-    if parsed.errors:
-        page = form_page(ctx, survey, form_token, values=parsed.values, errors=parsed.errors)
+    if parsed.errors or contact.error:
+        page = form_page(
+            ctx, survey, form_token, values=values, errors=parsed.errors, contact_error=contact.error
+        )
         return _refuse("invalid_answer", 422, page)
     expires_at = (ticket.rendered_ms // 1000) + policy.form_max_age_seconds + 60
     if not state.consume_nonce(ref.tenant_id, ticket.nonce, expires_at, used_at=int(now)):
         return _refuse("double_submit", 409, message_page(ctx, "duplicate"))
-    return _store(runtime, resolved, survey, ctx, ticket, parsed, form_token)
+    return _store(runtime, resolved, survey, ctx, ticket, parsed, contact, form_token)
 
 
 def _store(
@@ -242,6 +249,7 @@ def _store(
     ctx: PageContext,
     ticket: FormTicket,
     parsed: ParsedForm,
+    contact: ParsedContact,
     form_token: str,
 ) -> Response:
     """Store the answer as an `in_store` response (the nonce is released again if that fails)."""
@@ -254,6 +262,7 @@ def _store(
         language=ctx.language,
         hidden={"touchpoint_kind": resolved.touchpoint.kind.value},
         complete=True,
+        contact=contact.contact,
     )
     try:
         submitted = SurveyService(runtime).submit_response(
@@ -272,7 +281,7 @@ def _store(
         }
         if not errors:
             return _refuse("invalid_answer", 400, message_page(ctx, "refused", reload=True))
-        page = form_page(ctx, survey, form_token, values=parsed.values, errors=errors)
+        page = form_page(ctx, survey, form_token, values={**parsed.values, **contact.values}, errors=errors)
         return _refuse("invalid_answer", 422, page)
     except (SurveyNotFoundError, SurveyNotActiveError):
         runtime.form_state.release_nonce(ref.tenant_id, ticket.nonce)

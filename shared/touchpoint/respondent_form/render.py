@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from touchpoint.models.surveys import SCORE_KINDS, Question, QuestionKind, Survey
 from touchpoint.respondent_form.answers import field_name
+from touchpoint.respondent_form.contact import CONSENT_FIELD, CONSENT_VALUE, CONTACT_FIELD
 from touchpoint.respondent_form.texts import text
 from touchpoint.web.locale import LANGS
 from touchpoint.web.templates import Templates, minified_css, style_hash
@@ -165,6 +166,29 @@ def _first_input_id(question: Question) -> str:
     return f"{name}_{question.options[0].id}"
 
 
+@dataclass(frozen=True)
+class ContactView:
+    """The optional contact section: the typed value, the consent box (never ticked by the form) and its error."""
+
+    value: str
+    consent: bool
+    error: str | None
+    field: str = CONTACT_FIELD
+    consent_field: str = CONSENT_FIELD
+    consent_value: str = CONSENT_VALUE
+
+    @property
+    def open(self) -> bool:
+        """Shown unfolded when the respondent typed something or there is a problem."""
+        return bool(self.value or self.error)
+
+
+def _contact_view(values: Mapping[str, Sequence[str]], error: str | None) -> ContactView:
+    typed = next(iter(values.get(CONTACT_FIELD, [])), "")
+    ticked = CONSENT_VALUE in values.get(CONSENT_FIELD, [])
+    return ContactView(typed, ticked, error)
+
+
 def form_page(
     ctx: PageContext,
     survey: Survey,
@@ -173,8 +197,10 @@ def form_page(
     values: Mapping[str, Sequence[str]] | None = None,
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
+    contact_error: str | None = None,
 ) -> str:
-    """The form of a survey, with the respondent's values and errors when it is shown again."""
+    """The form of a survey, with the respondent's values and errors when it is shown again
+    (`contact_error`: the problem with the optional contact, shown next to it)."""
     language = ctx.language
     values = values or {}
     errors = errors or {}
@@ -184,6 +210,8 @@ def form_page(
         for q in survey.questions
     ]
     summary = [SummaryItem(_first_input_id(q), errors[q.id]) for q in survey.questions if q.id in errors]
+    if contact_error:
+        summary.append(SummaryItem(CONTACT_FIELD, contact_error))
     return _render(
         "form.html",
         ctx,
@@ -194,6 +222,7 @@ def form_page(
         form_token=form_token,
         honeypot=HONEYPOT_FIELD,
         token_field=FORM_TOKEN_FIELD,
+        contact=_contact_view(values, contact_error),
     )
 
 

@@ -52,6 +52,14 @@ text = Texts(
             "limited_text": "Bitte versuchen Sie es in ein paar Minuten noch einmal.",
             "error_title": "Da ist etwas schiefgegangen",
             "error_text": "Bitte versuchen Sie es gleich noch einmal.",
+            "contact_summary": "Möchten Sie eine Antwort von uns? (optional)",
+            "contact_label": "E-Mail-Adresse oder Telefonnummer",
+            "contact_consent": "Sie dürfen mich zu dieser Antwort kontaktieren",
+            "contact_note": "Nur dafür verwendet und verschlüsselt gespeichert.",
+            "contact_consent_missing": "Bitte setzen Sie das Häkchen, damit wir Sie kontaktieren dürfen, "
+            "oder lassen Sie das Feld leer.",
+            "contact_invalid": "Bitte geben Sie eine gültige E-Mail-Adresse oder eine Telefonnummer "
+            "mit Ländervorwahl an (z. B. +49 30 1234567).",
         },
         "en": {
             "language_name": "English",
@@ -97,6 +105,13 @@ text = Texts(
             "limited_text": "Please try again in a few minutes.",
             "error_title": "Something went wrong",
             "error_text": "Please try again in a moment.",
+            "contact_summary": "Would you like us to get back to you? (optional)",
+            "contact_label": "E-mail address or phone number",
+            "contact_consent": "You may contact me about this answer",
+            "contact_note": "Used for this only, and stored encrypted.",
+            "contact_consent_missing": "Please tick the box so that we may contact you, or leave the field empty.",
+            "contact_invalid": "Please enter a valid e-mail address or a phone number with its country code "
+            "(e.g. +49 30 1234567).",
         },
     }
 )
