@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice.app import Chalice, Response
 
-from chalicelib import admin, collect, export, listing, people
+from chalicelib import admin, collect, export, listing, people, results_api, survey_console_routes
 from chalicelib.requests import (
     MAX_DEFINITION_BYTES,
     MAX_RESPONSE_BYTES,
@@ -24,7 +24,7 @@ from touchpoint.models.tenants import KeyKind
 from touchpoint.runtime import get_runtime
 from touchpoint.settings import get_settings
 from touchpoint.surveys.service import SurveyService
-from touchpoint.web.auth import ADMIN, WRITE, Access, Principal
+from touchpoint.web.auth import ADMIN, READ, WRITE, Access, Principal
 from touchpoint.web.base_path import request_base_path
 from touchpoint.web.contract import Operation, Param
 from touchpoint.web.health import register_health
@@ -39,6 +39,8 @@ register_observability(app)
 register_health(app, "surveys", tables=["config_table", "responses_table", "state_table"], bucket=True)
 
 ADMIN_OR_WRITE = Access.of(KeyKind.ADMIN, KeyKind.WRITE)
+
+app.register_blueprint(survey_console_routes.bp)  # the surveys console (/console/surveys...)
 
 # The contract's query parameters and outcomes (`touchpoint openapi`).
 CONFLICT = "the survey's state does not allow it (see `code`)"
@@ -186,6 +188,30 @@ def complete_response(principal: Principal, survey_id: str, response_id: str) ->
 def list_responses(principal: Principal, survey_id: str) -> Any:
     """A page of the survey's responses (`channel`, `location`, `from`, `to`, `limit`, `next`)."""
     return listing.list_responses(get_runtime(), principal.tenant_id, survey_id, query(_request()))
+
+
+@route(
+    app,
+    "/v1/surveys/{survey_id}/results",
+    access=READ,
+    methods=["GET"],
+    doc=Operation(query=survey_console_routes.PERIOD),
+)
+def survey_results(principal: Principal, survey_id: str) -> Any:
+    """Responses per day, completion, score histograms, NPS split, choices and themes (`from`, `to`)."""
+    return results_api.results_json(get_runtime(), principal, survey_id, query(_request()))
+
+
+@route(
+    app,
+    "/v1/surveys/{survey_id}/results.csv",
+    access=READ,
+    methods=["GET"],
+    doc=Operation(query=survey_console_routes.PERIOD, media_type="text/csv"),
+)
+def survey_results_csv(principal: Principal, survey_id: str) -> Response:
+    """The results as CSV (one long table: section, question, key, count, share)."""
+    return results_api.results_csv(get_runtime(), principal, survey_id, query(_request()))
 
 
 @route(

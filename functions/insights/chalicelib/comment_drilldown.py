@@ -23,11 +23,11 @@ from chalicelib.queries import Period, single
 from touchpoint.metrics.registry import COMMENT_METRICS
 from touchpoint.metrics.registry import metric as metric_record
 from touchpoint.models.inputs import query_date
-from touchpoint.text.models import CommentAnalysis
 from touchpoint.web.errors import bad_request
 
 if TYPE_CHECKING:
     from touchpoint.models.surveys import StoredResponse
+    from touchpoint.text.themes import Theme
 
 MAX_DAYS = 31
 MAX_THEMES = 30
@@ -177,59 +177,11 @@ def _comment_order(row: CommentRow) -> tuple[int, int, str]:
     return (_SENTIMENT_ORDER.get(row.sentiment, 9), score, row.submitted_at.isoformat())
 
 
-@dataclass
-class _Theme:
-    phrases: list[str]
-    members: frozenset[int]
-    related: list[str]
-
-    def words(self) -> set[str]:
-        return {word for phrase in self.phrases for word in phrase.split()}
-
-
-def _analysis_fields(row: CommentRow) -> dict[str, Any]:
-    return {
-        "language": row.language,
-        "sentiment": row.sentiment,
-        "score": 0.0,
-        "key_phrases": list(row.key_phrases),
-    }
-
-
-def _analyses(rows: list[CommentRow]) -> list[CommentAnalysis]:
-    # The stored analysis of each comment, as the text package's grouping reads it (already validated).
-    return [CommentAnalysis.model_construct(**_analysis_fields(row)) for row in rows]
-
-
-def _themes(rows: list[CommentRow]) -> list[_Theme]:
-    """Phrases merged into themes: the same comments -> one theme; a narrower phrase that shares a
-    word with a broader theme (`lange wartezeit` inside `wartezeit`) -> a related phrase of it."""
-
+def _themes(rows: list[CommentRow]) -> list[Theme]:
     # imported here: the text package is needed by this route only
-    from touchpoint.text.grouping import group_by_phrase
+    from touchpoint.text.themes import ThemeInput, group_into_themes
 
-    def negatives(members: frozenset[int]) -> int:
-        return sum(1 for i in members if rows[i].sentiment == "negative")
-
-    groups = {phrase: frozenset(indexes) for phrase, indexes in group_by_phrase(_analyses(rows)).items()}
-    ordered = sorted(
-        groups.items(), key=lambda kv: (-negatives(kv[1]), -len(kv[1]), len(kv[0].split()), kv[0])
-    )
-    themes: list[_Theme] = []
-    for phrase, members in ordered:
-        same = next((t for t in themes if t.members == members), None)
-        if same is not None:
-            same.phrases.append(phrase)
-            continue
-        broader = next((t for t in themes if members < t.members and set(phrase.split()) & t.words()), None)
-        if broader is not None:
-            broader.related.append(phrase)
-            continue
-        themes.append(_Theme([phrase], members, []))
-    unphrased = frozenset(i for i, row in enumerate(rows) if not row.key_phrases)
-    if unphrased:
-        themes.append(_Theme([], unphrased, []))
-    return themes
+    return group_into_themes([ThemeInput(row.sentiment, row.key_phrases) for row in rows])
 
 
 def group_by_theme(rows: list[CommentRow]) -> list[dict[str, Any]]:
