@@ -96,6 +96,14 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/v1/alerts/webhook", "PUT"): frozenset({A}),
     ("insights", "/v1/alerts/webhook/rotate", "POST"): frozenset({A}),
     ("insights", "/v1/alerts/{alert_id}/redeliver", "POST"): frozenset({A}),
+    ("insights", "/v1/notifications/rules", "GET"): frozenset({A}),
+    ("insights", "/v1/notifications/rules", "POST"): frozenset({A}),
+    ("insights", "/v1/notifications/rules/{rule_id}", "GET"): frozenset({A}),
+    ("insights", "/v1/notifications/rules/{rule_id}", "PUT"): frozenset({A}),
+    ("insights", "/v1/notifications/rules/{rule_id}", "DELETE"): frozenset({A}),
+    ("insights", "/v1/notifications/rules/{rule_id}/rotate-secret", "POST"): frozenset({A}),
+    ("insights", "/v1/notifications/rules/{rule_id}/test", "POST"): frozenset({A}),
+    ("insights", "/v1/notifications/deliveries", "GET"): frozenset({R, A}),
     ("insights", "/dashboard/login", "GET"): PUBLIC,
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
@@ -127,6 +135,11 @@ SIGN_IN_MARK = 'name="key"'
 # anything else is refused with 401 and the form again. The caller's key is sent in the form there.
 LOGIN = ("/dashboard/login", "POST")
 
+NOTIFICATION_RULE = {
+    "name": "Detractors",
+    "conditions": {"score": {"kind": "nps", "max": 6}},
+    "destinations": {"digest_emails": ["team@example.com"]},
+}
 # A valid body per route so that "allowed" cells exercise the real path (404 before/after validation).
 BODIES: dict[tuple[str, str], Any] = {
     ("/v1/surveys", "POST"): NPS_SURVEY,
@@ -143,6 +156,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/alerts/rules", "POST"): {**RULE, "rule_id": "another-rule", "name": "Another rule"},
     ("/v1/alerts/rules/{rule_id}", "PUT"): {**RULE, "name": "Renamed rule"},
     ("/v1/alerts/webhook", "PUT"): {"url": "https://hooks.example.com/touchpoint"},
+    ("/v1/notifications/rules", "POST"): NOTIFICATION_RULE,
+    ("/v1/notifications/rules/{rule_id}", "PUT"): NOTIFICATION_RULE,
 }
 FORM = "application/x-www-form-urlencoded"
 
