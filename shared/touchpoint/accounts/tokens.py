@@ -46,24 +46,30 @@ class StaticKeys:
 
 
 class UrlKeys:
-    """A pool's JWKS fetched from its URL, cached per container (refetched at most every 5 minutes)."""
+    """A pool's JWKS fetched from its URL, cached per container; a refresh (a token names an unknown
+    key) fetches again at most once every 5 minutes, so garbage tokens cannot make it hammer the URL."""
 
     def __init__(self, url: str, fetch: Callable[[str], bytes] | None = None) -> None:
         self.url = url
         self._fetch = fetch or _http_get
         self._cached: Mapping[str, Any] | None = None
-        self._fetched_at = 0.0
+        self._refreshed_at: float | None = None
         self._lock = threading.Lock()
 
     def keys(self, refresh: bool = False) -> Mapping[str, Any]:
-        """The key set (fetched on first use, or when `refresh` and the copy is older than 5 minutes)."""
+        """The key set (fetched on first use, and on `refresh` unless one happened in the last 5 minutes)."""
         with self._lock:
-            stale = refresh and time.monotonic() - self._fetched_at > _REFETCH_AFTER_S
-            if self._cached is None or stale:
+            if refresh and self._cached is not None:
+                last = self._refreshed_at
+                if last is not None and time.monotonic() - last < _REFETCH_AFTER_S:
+                    return self._cached
+                self._refreshed_at = time.monotonic()
+                self._cached = None
+            if self._cached is None:
                 document = json.loads(self._fetch(self.url))
                 if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
                     raise TokenError("the pool's key set is not a JWKS document")
-                self._cached, self._fetched_at = document, time.monotonic()
+                self._cached = document
             return self._cached
 
 
@@ -122,12 +128,21 @@ def verify_id_token(
             audience=audience,
             issuer=iss,
             leeway=LEEWAY_S,
-            options={"require": ["exp", "iat", "iss", "aud", "sub", "token_use"], "verify_exp": False},
+            # times are checked below against `now` (injectable), the rest by PyJWT
+            options={
+                "require": ["exp", "iat", "iss", "aud", "sub", "token_use"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.PyJWTError as error:
         raise TokenError(f"the token is not valid: {error}") from None
-    if int(claims["exp"]) + LEEWAY_S <= now():
+    moment = now()
+    if int(claims["exp"]) + LEEWAY_S <= moment:
         raise TokenError("the token has expired")
+    if int(claims["iat"]) - LEEWAY_S > moment:
+        raise TokenError("the token was issued in the future")
     if claims.get("token_use") != "id":
         raise TokenError("not an ID token")
     email = claims.get("email")
