@@ -66,6 +66,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/comments*", "insights"),
     ("/v1/metrics*", "insights"),
     ("/v1/notifications*", "insights"),
+    ("/v1/answers*", "insights"),
+    ("/v1/people/at-risk*", "insights"),
     ("/v1/summary*", "insights"),
     ("/f/*", "feedback"),
     ("/v1/locations*", "feedback"),

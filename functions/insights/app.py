@@ -8,6 +8,7 @@ from chalice.app import Chalice, Request, Response
 from chalicelib import alerts_api, api_document, csv_export, views
 from chalicelib.account_routes import bp as account_routes
 from chalicelib.cases_routes import bp as cases_routes
+from chalicelib.inbox_routes import bp as inbox_routes
 from chalicelib.settings_routes import bp as settings_routes
 from chalicelib.notification_routes import bp as notification_routes
 from touchpoint.alerts.models import DeliveryStatus
@@ -31,6 +32,7 @@ register_observability(app)
 app.register_blueprint(account_routes)
 app.register_blueprint(settings_routes)
 app.register_blueprint(cases_routes)
+app.register_blueprint(inbox_routes)
 app.register_blueprint(notification_routes)
 
 # The contract's query parameters, bodies and outcomes (`touchpoint openapi`).
