@@ -104,6 +104,11 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/v1/notifications/rules/{rule_id}/rotate-secret", "POST"): frozenset({A}),
     ("insights", "/v1/notifications/rules/{rule_id}/test", "POST"): frozenset({A}),
     ("insights", "/v1/notifications/deliveries", "GET"): frozenset({R, A}),
+    ("insights", "/v1/settings", "GET"): frozenset({A}),
+    ("insights", "/v1/settings", "PUT"): frozenset({A}),
+    ("insights", "/v1/rollups", "GET"): frozenset({R, A}),
+    ("insights", "/v1/rollups/backfill", "POST"): frozenset({A}),
+    ("insights", "/v1/rollups/{date}/rerun", "POST"): frozenset({A}),
     ("insights", "/dashboard/login", "GET"): PUBLIC,
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
@@ -122,8 +127,9 @@ OBJECT_PARAMS = {
 }
 # `person_id` names a person *in the caller's own tenant* (an erasure or export of an unknown person is
 # answered like any other, by design of the privacy API): another tenant gets its own, empty answer,
-# which must still carry none of tenant A's data. `token` is public (the QR form signs its tenant).
-TENANT_SCOPED_NAMES = {"person_id"}
+# which must still carry none of tenant A's data. `date` (a rollup re-run) is a day of the caller's own
+# tenant in the same way. `token` is public (the QR form signs its tenant).
+TENANT_SCOPED_NAMES = {"person_id", "date"}
 PUBLIC_PARAMS = {"token"}
 
 # Browser pages answer a missing or refused key with the sign-in page instead of a JSON error, under
@@ -158,6 +164,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/alerts/webhook", "PUT"): {"url": "https://hooks.example.com/touchpoint"},
     ("/v1/notifications/rules", "POST"): NOTIFICATION_RULE,
     ("/v1/notifications/rules/{rule_id}", "PUT"): NOTIFICATION_RULE,
+    ("/v1/settings", "PUT"): {"currency": "EUR", "version": 0},
+    ("/v1/rollups/backfill", "POST"): {"from": "2024-05-28", "to": "2024-05-29"},
 }
 FORM = "application/x-www-form-urlencoded"
 
