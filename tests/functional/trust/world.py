@@ -106,6 +106,7 @@ def build_world(aws: Runtime, tenant: TenantKeys) -> World:
         "alert_id": alert.alert_id,
         "person_id": PERSON_ID,
         "erasure_id": erasure_id,
+        "date": ALERT_DAY.isoformat(),
     }
     secrets = (
         tenant.tenant_id,
