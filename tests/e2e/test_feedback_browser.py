@@ -242,3 +242,46 @@ def test_the_printed_poster_scans_to_the_form(
     assert decode_qr(svg_poster_image(written)) == [touchpoint["qr_url"]]
     pdf = _admin(stack, "GET", base + "/poster?format=pdf", Accept="application/pdf")
     assert pdf.headers["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF-1.4")
+
+
+def test_a_shopper_leaves_a_contact_only_with_the_consent_box_ticked(
+    stack: LocalInfo, browser: Any, test_output: Path
+) -> None:
+    _touchpoint_with_coupon_survey(stack, "till-contact")
+    url = _scan(stack, "till-contact")
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, java_script_enabled=False, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(url + "?lang=en")
+    assert not page.locator("#contact").is_visible()  # folded: the form stays short
+    page.locator("label[for=q_csat_2]").tap()
+    page.locator("details.contact summary").tap()
+    page.locator("#contact").fill("kim.kunde@example.net")
+    assert not page.locator("#contact_consent").is_checked()  # never ticked for the shopper
+    page.wait_for_timeout(MIN_FILL_SECONDS * 1000 + 300)
+    with page.expect_navigation():
+        page.locator("button[type=submit]").tap()
+    assert page.locator("#err_contact").inner_text().startswith("Please tick the box")
+    assert page.locator("#contact").input_value() == "kim.kunde@example.net"
+    assert page.get_by_role("alert").is_visible()
+    page.screenshot(path=_shot(test_output, stack, "feedback-contact-error"), full_page=True)
+    page.locator("label[for=contact_consent]").tap()
+    with page.expect_navigation():
+        page.locator("button[type=submit]").tap()
+    assert page.locator("h1").inner_text() == "Thank you!"
+    context.close()
+    runtime = get_runtime()
+    items = [
+        from_item(i)
+        for i in runtime.clients.dynamodb.scan(TableName=runtime.settings.responses_table)["Items"]
+    ]
+    [response] = [
+        decode_response(i)
+        for i in items
+        if str(i["sk"]).startswith("RESPONSE#") and decode_response(i).touchpoint_id == "till-contact"
+    ]
+    contact = runtime.contacts.reveal(stack.tenant_id, response.response_id)
+    assert contact is not None and contact.email == "kim.kunde@example.net" and contact.language == "en"
+    assert "kim.kunde" not in str(items)

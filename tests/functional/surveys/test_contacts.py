@@ -241,3 +241,28 @@ def test_the_response_and_comment_retention_take_the_contact_with_them(
         "comments_gone": False,
         "kept": True,
     }
+
+
+def test_the_contact_key_comes_from_the_template_rotating_and_usable_only_per_answer(aws: Runtime) -> None:
+    kms: Any = aws.clients.kms
+    assert aws.settings.contact_key_id == "alias/touchpoint-test-contacts"
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"]}
+    key_id = aliases[aws.settings.contact_key_id]
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    statements = {
+        s["Sid"]: s for s in (json.loads(policy) if isinstance(policy, str) else policy)["Statement"]
+    }
+    use = statements["FunctionRolesEncryptAndDecryptPerAnswer"]
+    assert sorted(use["Action"]) == ["kms:Decrypt", "kms:Encrypt"]
+    assert use["Condition"]["ForAllValues:StringEquals"]["kms:EncryptionContextKeys"] == [
+        "tenant_id",
+        "response_id",
+    ]
+    assert "kms:Decrypt" not in statements["AccountAdministers"]["Action"]
+    from tests.conftest import REPO_ROOT
+
+    for function in ("surveys", "feedback", "insights"):
+        document = json.loads((REPO_ROOT / "functions" / function / ".chalice" / "policy.json").read_text())
+        [grant] = [s for s in document["Statement"] if s.get("Sid") == "ContactDetailsWithTheStageKey"]
+        assert grant["Action"] == ["kms:Encrypt", "kms:Decrypt"], function
