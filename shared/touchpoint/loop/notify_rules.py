@@ -54,7 +54,7 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
-class ScoreCondition(BaseModel):
+class ScoreRange(BaseModel):
     """A score of one kind within `min`..`max` (both inclusive, either may be left out)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -64,7 +64,7 @@ class ScoreCondition(BaseModel):
     max: int | None = Field(default=None, ge=0, le=10)
 
     @model_validator(mode="after")
-    def _range(self) -> ScoreCondition:
+    def _range(self) -> ScoreRange:
         if self.min is None and self.max is None:
             raise ValueError("give min, max or both")
         low, high = SCORE_RANGES[self.kind]
@@ -96,7 +96,7 @@ class RuleConditions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    score: ScoreCondition | None = None
+    score: ScoreRange | None = None
     location_ids: list[str] = Field(default_factory=list, max_length=50)
     survey_ids: list[str] = Field(default_factory=list, max_length=50)
     channels: list[str] = Field(default_factory=list, max_length=10)
