@@ -88,4 +88,6 @@ def build_service(
         ),
         loader=LakeInputLoader(runtime.lake, remote=remote_inputs),
         spark_threshold_bytes=runtime.settings.spark_threshold_bytes,
+        # the loop metrics' follow-up cases (opened, first replied to or resolved in D..D+2)
+        case_facts=runtime.cases.facts,
     )

@@ -7,9 +7,12 @@ from datetime import UTC, date, datetime
 from tests.conftest import TenantKeys
 from tests.functional.rollup.support import write_responses_like_surveys
 from tests.unit.engine.factories import CaseFact, response
+from touchpoint.loop.cases import new_case_id
+from touchpoint.models.cases import Case
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.rollup.wiring import build_service
 from touchpoint.runtime import Runtime
+from touchpoint.storage.cases import CaseChange
 
 DAY = date(2026, 3, 10)
 
@@ -67,3 +70,30 @@ def test_the_days_case_facts_become_loop_metrics(aws: Runtime, tenant: TenantKey
     assert aws.metrics.read(tenant.tenant_id, "median_first_response_hours", DAY, DAY) == []
     by_store = [p for p in aws.metrics.read(tenant.tenant_id, "cases_opened", DAY, DAY) if p.breakdown]
     assert [(p.breakdown, p.value) for p in by_store] == [({"location": "s1"}, 2)]
+
+
+def test_the_cases_table_feeds_the_rollup(aws: Runtime, tenant: TenantKeys) -> None:
+    """The wired service reads the real cases table: a case opened on D counts on D, not on D - 1."""
+    opened = _at(10, 15)
+    case = Case(
+        tenant_id=tenant.tenant_id,
+        case_id=new_case_id(opened, "manual"),
+        source="manual",
+        trigger="manual",
+        location_id="s2",
+        opened_at=opened,
+        opened_by="user:chefin@acme.example",
+        due_at=_at(12, 15),
+    )
+    aws.cases.create(case, CaseChange(activities=[("opened", opened)]))
+    write_responses_like_surveys(aws, tenant.tenant_id, [response(_at(9, 9), [("csat", 4)])])
+    service = build_service(aws, evaluate_alerts=False)
+    service.run_day(tenant.tenant_id, DAY, now=_at(11, 12))
+    opened_on_d = [
+        (p.breakdown, p.value) for p in aws.metrics.read(tenant.tenant_id, "cases_opened", DAY, DAY)
+    ]
+    assert opened_on_d == [({}, 1), ({"location": "s2"}, 1)]
+    # D - 1 had an answer and no case: 0
+    service.run_day(tenant.tenant_id, date(2026, 3, 9), now=_at(11, 12))
+    day_before = aws.metrics.read(tenant.tenant_id, "cases_opened", date(2026, 3, 9), date(2026, 3, 9))
+    assert [(p.breakdown, p.value) for p in day_before] == [({}, 0)]
