@@ -6,9 +6,10 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import alerts_api, api_document, csv_export, views
+from chalicelib.alerts_console_routes import bp as alerts_console_routes
+from chalicelib.keys_routes import bp as keys_routes
 from chalicelib.account_routes import bp as account_routes
 from chalicelib.cases_routes import bp as cases_routes
-from chalicelib.inbox_routes import bp as inbox_routes
 from chalicelib.settings_routes import bp as settings_routes
 from chalicelib.notification_routes import bp as notification_routes
 from touchpoint.alerts.models import DeliveryStatus
@@ -32,8 +33,9 @@ register_observability(app)
 app.register_blueprint(account_routes)
 app.register_blueprint(settings_routes)
 app.register_blueprint(cases_routes)
-app.register_blueprint(inbox_routes)
 app.register_blueprint(notification_routes)
+app.register_blueprint(alerts_console_routes)
+app.register_blueprint(keys_routes)
 
 # The contract's query parameters, bodies and outcomes (`touchpoint openapi`).
 METRIC = Param("metric", "a metric of docs/METRICS.md", {"type": "string", "enum": list(METRIC_NAMES)})

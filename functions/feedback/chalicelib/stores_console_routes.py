@@ -8,7 +8,7 @@ from chalicelib import stores_console
 from chalicelib.urls import request_base_url
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import EDIT, Principal
-from touchpoint.web.contract import FORM_FIELDS, LANG, Operation
+from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post, request_of
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
 
@@ -17,25 +17,14 @@ bp = Blueprint(__name__)
 STORES = "/console/stores"
 STORE = STORES + "/{location_id}"
 TOUCHPOINT = STORE + "/touchpoints/{touchpoint_id}"
-FORM = ["application/x-www-form-urlencoded"]
-PAGE = Operation(query=(LANG,), media_type="text/html", html_errors=True)
-POSTED = Operation(
-    body=FORM_FIELDS,
-    query=(LANG,),
-    status=303,
-    statuses={
-        400: "invalid input (the form again, nothing stored)",
-        403: "a cross-site post or a role below editor",
-    },
-    media_type="text/html",
-    html_errors=True,
+FORM = FORM_CONTENT_TYPES
+POSTED = form_post(
+    {400: "invalid input (the form again, nothing stored)", 403: "a cross-site post or a role below editor"}
 )
 
 
 def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
+    return request_of(bp)
 
 
 def _on_error(error: ApiError) -> Response:

@@ -62,7 +62,11 @@ def _public(rule: AlertRule) -> dict[str, Any]:
 
 def create_rule(runtime: Runtime, tenant_id: str, raw: bytes | str | None) -> dict[str, Any]:
     """Create a rule from a JSON body; 409 when its id is taken, 422 over the per-tenant limit."""
-    spec = _validated(json_body(raw))
+    return _public(add_rule(runtime, tenant_id, _validated(json_body(raw))))
+
+
+def add_rule(runtime: Runtime, tenant_id: str, spec: AlertRuleInput) -> AlertRule:
+    """Store a new rule; 409 when its id is taken, 422 over the per-tenant limit."""
     if len(runtime.alerts.list_rules(tenant_id)) >= MAX_RULES_PER_TENANT:
         raise ApiError(422, "limit_reached", f"a tenant may have at most {MAX_RULES_PER_TENANT} alert rules")
     now = datetime.now(UTC)
@@ -81,12 +85,16 @@ def create_rule(runtime: Runtime, tenant_id: str, raw: bytes | str | None) -> di
         raise ApiError(
             409, "conflict", f"alert rule {rule.rule_id!r} exists already", field="rule_id"
         ) from None
-    return _public(rule)
+    return rule
 
 
 def replace_rule(runtime: Runtime, tenant_id: str, rule_id: str, raw: bytes | str | None) -> dict[str, Any]:
     """Replace a rule (the id in the body, if any, must be the one in the path)."""
-    spec = _validated(json_body(raw))
+    return _public(change_rule(runtime, tenant_id, rule_id, _validated(json_body(raw))))
+
+
+def change_rule(runtime: Runtime, tenant_id: str, rule_id: str, spec: AlertRuleInput) -> AlertRule:
+    """Replace a stored rule with `spec` (404 when there is none; a differing id in `spec`: 400)."""
     if spec.rule_id is not None and spec.rule_id != rule_id:
         raise bad_request("rule_id in the body differs from the path", field="rule_id")
     existing = runtime.alerts.get_rule(tenant_id, rule_id)
@@ -105,15 +113,20 @@ def replace_rule(runtime: Runtime, tenant_id: str, rule_id: str, raw: bytes | st
         runtime.alerts.replace_rule(rule)
     except RuleNotFoundError:
         raise not_found("alert rule") from None
-    return _public(rule)
+    return rule
+
+
+def rule_of(runtime: Runtime, tenant_id: str, rule_id: str) -> AlertRule:
+    """One stored rule of the tenant (404 otherwise)."""
+    rule = runtime.alerts.get_rule(tenant_id, rule_id)
+    if rule is None:
+        raise not_found("alert rule")
+    return rule
 
 
 def get_rule(runtime: Runtime, tenant_id: str, rule_id: str) -> dict[str, Any]:
     """One rule of the tenant (404 otherwise)."""
-    rule = runtime.alerts.get_rule(tenant_id, rule_id)
-    if rule is None:
-        raise not_found("alert rule")
-    return _public(rule)
+    return _public(rule_of(runtime, tenant_id, rule_id))
 
 
 def list_rules(runtime: Runtime, tenant_id: str) -> dict[str, Any]:
@@ -205,9 +218,15 @@ def set_webhook(runtime: Runtime, tenant_id: str, raw: bytes | str | None) -> di
     if set(body) - {"url"} or "url" not in body:
         raise bad_request('the body is {"url": "https://..."} (or null to remove the webhook)', field="url")
     url = body["url"]
+    if url is not None and not isinstance(url, str):
+        raise bad_request("url must be a string or null", field="url")
+    set_webhook_url(runtime, tenant_id, url)
+    return webhook_settings(runtime, tenant_id)
+
+
+def set_webhook_url(runtime: Runtime, tenant_id: str, url: str | None) -> None:
+    """Set (None: remove) the tenant's webhook URL after checking it is safe (400 naming `url`)."""
     if url is not None:
-        if not isinstance(url, str):
-            raise bad_request("url must be a string or null", field="url")
         try:
             check_webhook_url(url, allow_private=runtime.settings.stage in ("local", "test"))
         except UnsafeWebhookUrlError as error:
@@ -216,7 +235,6 @@ def set_webhook(runtime: Runtime, tenant_id: str, raw: bytes | str | None) -> di
     if tenant is None:
         raise not_found("tenant")
     runtime.tenants.update_config(tenant_id, tenant.config.model_copy(update={"webhook_url": url}))
-    return webhook_settings(runtime, tenant_id)
 
 
 def rotate_webhook_secret(runtime: Runtime, tenant_id: str) -> dict[str, Any]:

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from touchpoint.runtime import Runtime
 
 EVENT_TYPE = "alert.fired"
+#: The event type of a sample alert an admin sends to check the webhook (`send_test_alert`).
+TEST_EVENT_TYPE = "alert.test"
 Poster = Callable[[str, bytes, dict[str, str]], WebhookResponse]
 
 
@@ -149,22 +151,24 @@ def evaluate_after_rollup(
     return delivered
 
 
-def alert_payload(alert: FiredAlert, sent_at: int) -> bytes:
+def alert_payload(alert: FiredAlert, sent_at: int, event_type: str = EVENT_TYPE) -> bytes:
     """The JSON body sent to webhooks and SNS."""
-    body = {"type": EVENT_TYPE, "sent_at": sent_at, "alert": alert.public()}
+    body = {"type": event_type, "sent_at": sent_at, "alert": alert.public()}
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def _webhook_send(runtime: Runtime, alert: FiredAlert, url: str, secret: str, deps: AlertDeps) -> int:
+def _webhook_send(
+    runtime: Runtime, alert: FiredAlert, url: str, secret: str, deps: AlertDeps, event_type: str = EVENT_TYPE
+) -> int:
     try:
         check_webhook_url(url, allow_private=_allow_private(runtime), resolve=deps.resolve)
     except UnsafeWebhookUrlError as error:
         raise DeliveryError(str(error), retryable=False) from None
     sent_at = int(deps.clock().timestamp())
-    body = alert_payload(alert, sent_at)
+    body = alert_payload(alert, sent_at, event_type)
     headers = {
         SIGNATURE_HEADER: sign(secret, sent_at, body),
-        EVENT_HEADER: EVENT_TYPE,
+        EVENT_HEADER: event_type,
         DELIVERY_HEADER: f"{alert.tenant_id}/{alert.alert_id}",
     }
     return deps.post(url, body, headers).status_code
@@ -242,3 +246,36 @@ def redeliver(
     if alert is None:
         return None
     return deliver_alert(runtime, alert, deps=deps, only_failed=True)
+
+
+def send_test_alert(runtime: Runtime, rule: AlertRule, *, deps: AlertDeps | None = None) -> OutletState:
+    """Send a sample alert of `rule` to the tenant's webhook, once, signed like a real one.
+
+    The payload's type (and `X-Touchpoint-Event`) is `alert.test`, its value the rule's threshold;
+    nothing is stored and SNS is not used. SKIPPED when the tenant has no webhook.
+    """
+    deps = deps or AlertDeps()
+    tenant = runtime.tenants.get_tenant(rule.tenant_id)
+    url = tenant.config.webhook_url if tenant is not None else None
+    if not url:
+        return OutletState(status=DeliveryStatus.SKIPPED)
+    now = deps.clock()
+    sample = FiredAlert(
+        tenant_id=rule.tenant_id,
+        rule_id=rule.rule_id,
+        rule_name=rule.name,
+        description=rule.describe(),
+        day=now.date(),
+        metric=rule.metric,
+        breakdown=dict(rule.breakdown),
+        condition=rule.condition,
+        threshold=rule.threshold,
+        window_days=rule.window_days,
+        baseline_days=rule.baseline_days,
+        value=float(rule.threshold),
+        fired_at=now,
+    )
+    secret = runtime.alerts.webhook_secret(rule.tenant_id)
+    send = partial(_webhook_send, runtime, sample, url, secret, deps, TEST_EVENT_TYPE)
+    once = RetryPolicy(max_attempts=1)
+    return deliver_with_retry(Outlet.WEBHOOK, send, policy=once, on_attempt=lambda _: None, clock=deps.clock)
