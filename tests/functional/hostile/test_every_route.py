@@ -52,8 +52,12 @@ BASE_BODIES = VALID_BODIES
 FORM_BODIES = {
     ("/f/{token}", "POST"): {"nps": "9", "comment": "gut"},
     ("/dashboard/login", "POST"): {"key": "tpr_x", "next": "/dashboard"},
+    **{
+        (path, "POST"): {"name": "N", "q0.id": "a", "q0.kind": "text", "q0.text.de": "A", "action": "save"}
+        for path in ("/console/surveys/new", "/console/surveys/{survey_id}/edit")
+    },
 }
-_STORED_TABLES = ("config_table", "responses_table", "people_table", "metrics_table")
+_STORED_TABLES = ("config_table", "responses_table", "people_table", "metrics_table", "cases_table")
 
 
 def stored_state(runtime: Runtime) -> str:
