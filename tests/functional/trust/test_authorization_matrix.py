@@ -45,6 +45,20 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("surveys", "/v1/surveys/{survey_id}/responses", "POST"): frozenset({W}),
     ("surveys", "/v1/surveys/{survey_id}/responses", "GET"): frozenset({A}),
     ("surveys", "/v1/surveys/{survey_id}/responses/{response_id}", "PUT"): frozenset({W}),
+    ("surveys", "/v1/surveys/{survey_id}/results", "GET"): frozenset({R, A}),
+    ("surveys", "/v1/surveys/{survey_id}/results.csv", "GET"): frozenset({R, A}),
+    ("surveys", "/console/surveys", "GET"): frozenset({R, A}),
+    ("surveys", "/console/surveys/{survey_id}/preview", "GET"): frozenset({R, A}),
+    ("surveys", "/console/surveys/{survey_id}/results", "GET"): frozenset({R, A}),
+    **{
+        ("surveys", "/console/surveys" + p, m): frozenset({A})
+        for p in ("/new", "/{survey_id}/edit")
+        for m in ("GET", "POST")
+    },
+    **{
+        ("surveys", f"/console/surveys/{{survey_id}}/{a}", "POST"): frozenset({A})
+        for a in ("activate", "close")
+    },
     ("surveys", "/v1/responses/export", "GET"): frozenset({A}),
     ("surveys", "/v1/people/{person_id}", "DELETE"): frozenset({A}),
     ("surveys", "/v1/people/{person_id}/export", "GET"): frozenset({A}),
@@ -137,6 +151,8 @@ PUBLIC_PARAMS = {"token"}
 # a denied cell there must show the sign-in form and no data.
 SIGN_IN_PAGES = {("/dashboard", "GET"), ("/dashboard/comments", "GET")}
 SIGN_IN_MARK = 'name="key"'
+# Console pages send a caller without a usable key to the sign-in page (303, back here afterwards).
+CONSOLE_PREFIX = "/console/"
 # The sign-in form is public but checks the key it is given *in the form*: a read key signs in (303),
 # anything else is refused with 401 and the form again. The caller's key is sent in the form there.
 LOGIN = ("/dashboard/login", "POST")
@@ -201,6 +217,8 @@ def expected(access: Access, path: str, method: str, caller: Caller) -> str:
         return "303" if caller.kind is KeyKind.READ else "401"
     if access.public:
         return "not-denied"
+    if caller.kind is None and path.startswith(CONSOLE_PREFIX):
+        return "303"
     if caller.kind is None or caller.kind not in access.kinds:
         if (path, method) in SIGN_IN_PAGES:
             return f"sign-in {401 if caller.kind is None else 403}"
