@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
+import json
+import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -353,3 +356,59 @@ def test_an_editor_may_create_a_survey(client: Client, tenant: TenantKeys, aws: 
     assert response.status_code == 303
     assert [s.name for s in aws.surveys.list("acme")] == [definition.name]
     assert client.http.get("/console/surveys/nope/edit", headers=editor).status_code == 404
+
+
+def test_the_dev_server_and_the_public_host_send_the_console_to_the_surveys_function(
+    tenant: TenantKeys,
+) -> None:
+    from infra.stack import ROUTES
+    from touchpoint_cli.apps import load_app
+    from touchpoint_cli.devserver import Router, mount, route_owner
+    from touchpoint_cli.paths import HTTP_FUNCTIONS
+
+    apps = [mount(name, load_app(name)) for name in HTTP_FUNCTIONS]
+    paths = [
+        "/console/surveys",
+        "/console/surveys/new",
+        "/console/surveys/s1/edit",
+        "/console/surveys/s1/results",
+    ]
+    for path in [*paths, "/v1/surveys/s1/results", "/v1/surveys/s1/results.csv"]:
+        found = route_owner(apps, path)
+        assert found is not None and found.name == "surveys", path
+    for path in paths:  # CloudFront: the first matching pattern wins
+        assert next(f for pattern, f in ROUTES if fnmatch.fnmatchcase(path, pattern)) == "surveys", path
+    answer = Router(apps, {}).handle("GET", "/console/surveys?lang=en", bearer(tenant.admin_key), None)
+    assert answer["statusCode"] == 200 and "New survey" in answer["body"]
+
+
+def test_the_preview_has_the_qr_forms_question_markup(client: Client, tenant: TenantKeys) -> None:
+    survey_id = active_survey(client, tenant)
+    admin = {**bearer(tenant.admin_key), "Content-Type": "application/json"}
+    with function_client("feedback") as feedback:
+        location = {"location_id": "berlin", "name": "Berlin", "default_language": "de"}
+        assert (
+            feedback.http.post("/v1/locations", headers=admin, body=json.dumps(location)).status_code == 200
+        )
+        created = feedback.http.post(
+            "/v1/locations/berlin/touchpoints",
+            headers=admin,
+            body=json.dumps({"touchpoint_id": "till-1", "kind": "till", "label": "Kasse 1"}),
+        )
+        bound = feedback.http.put(
+            "/v1/locations/berlin/touchpoints/till-1",
+            headers=admin,
+            body=json.dumps({"survey_id": survey_id}),
+        )
+        assert bound.status_code == 200, bound.body
+        qr_form = _body(feedback.http.get(f"/f/{json.loads(created.body)['token']}?lang=en"))
+    preview = _body(
+        client.http.get(f"/console/surveys/{survey_id}/preview?lang=en", headers=bearer(tenant.read_key))
+    )
+
+    def form_markup(page: str) -> str:
+        form = page[page.index("<form") : page.index("</form>")]
+        return re.sub(r'name="form_token" value="[^"]*"', 'name="form_token" value=""', form)
+
+    assert "q_topics" in form_markup(preview)
+    assert form_markup(preview) == form_markup(qr_form)
