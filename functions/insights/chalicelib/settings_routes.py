@@ -1,5 +1,5 @@
-"""Routes of the tenant settings and the rollup status (API). Wiring only: the logic is in
-`touchpoint.tenant_settings` and `touchpoint.rollup.status`."""
+"""Routes of the tenant settings and the rollup status: the API and the console pages. Wiring only: the
+logic is in `touchpoint.tenant_settings` and `touchpoint.rollup.status`, the pages in `settings_console`."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 
+from chalicelib import settings_console
 from chalicelib.alerts_api import json_body
 from touchpoint.rollup import status
 from touchpoint.runtime import get_runtime
 from touchpoint.tenant_settings import SettingsInput, etag, read_settings, update_settings
 from touchpoint.web.auth import ADMIN, READ, Principal
-from touchpoint.web.contract import FROM_DAY, TO_DAY, Operation
+from touchpoint.web.console.frame import console_error
+from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post
+from touchpoint.web.contract import FROM_DAY, LANG, TO_DAY, Operation
+from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import json_response, route
 
 bp = Blueprint(__name__)
@@ -25,6 +29,18 @@ BACKFILL = {
     "additionalProperties": False,
     "properties": {"from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"}},
 }
+
+
+REFUSED = "a cross-site post or a role below admin"
+SAVED = form_post(
+    {
+        400: "invalid input (the form again, nothing stored)",
+        403: REFUSED,
+        409: "changed meanwhile (the current values)",
+    }
+)
+MARKED = form_post({400: "not a valid day or period (the page again, nothing marked)", 403: REFUSED})
+ROLLUPS_PAGE = Operation(query=(FROM_DAY, TO_DAY, LANG), media_type="text/html", html_errors=True)
 
 
 def _request() -> Request:
@@ -95,3 +111,61 @@ def post_rollups_backfill(principal: Principal) -> Response:
 def post_rollup_rerun(principal: Principal, date: str) -> Response:
     """Mark one day (`YYYY-MM-DD`) dirty: the hourly dispatcher recomputes it."""
     return json_response(202, status.rerun(get_runtime(), principal, date, datetime.now(UTC)))
+
+
+def _on_error(error: ApiError) -> Response:
+    return console_error(settings_console.TEMPLATES, bp.current_request, error)
+
+
+@route(bp, settings_console.SETTINGS, access=ADMIN, on_error=_on_error, doc=PAGE)
+def settings_page(principal: Principal) -> Response:
+    """The settings form (admins)."""
+    return settings_console.settings_page(get_runtime(), _request(), principal)
+
+
+@route(
+    bp,
+    settings_console.SETTINGS,
+    access=ADMIN,
+    methods=["POST"],
+    content_types=FORM_CONTENT_TYPES,
+    on_error=_on_error,
+    doc=SAVED,
+)
+def save_settings_page(principal: Principal) -> Response:
+    """Save the settings form."""
+    return settings_console.save_settings(get_runtime(), _request(), principal)
+
+
+@route(bp, settings_console.ROLLUPS, access=READ, on_error=_on_error, doc=ROLLUPS_PAGE)
+def rollups_page(principal: Principal) -> Response:
+    """Each day's rollup state; re-run forms for admins."""
+    return settings_console.rollups_page(get_runtime(), _request(), principal)
+
+
+@route(
+    bp,
+    settings_console.ROLLUPS + "/backfill",
+    access=ADMIN,
+    methods=["POST"],
+    content_types=FORM_CONTENT_TYPES,
+    on_error=_on_error,
+    doc=MARKED,
+)
+def backfill_page(principal: Principal) -> Response:
+    """Mark a period for recomputation."""
+    return settings_console.backfill(get_runtime(), _request(), principal)
+
+
+@route(
+    bp,
+    settings_console.ROLLUPS + "/{date}/rerun",
+    access=ADMIN,
+    methods=["POST"],
+    content_types=FORM_CONTENT_TYPES,
+    on_error=_on_error,
+    doc=MARKED,
+)
+def rerun_page(principal: Principal, date: str) -> Response:
+    """Mark one day for recomputation."""
+    return settings_console.rerun(get_runtime(), _request(), principal, date)
