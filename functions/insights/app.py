@@ -10,6 +10,8 @@ from chalicelib.alerts_console_routes import bp as alerts_console_routes
 from chalicelib.keys_routes import bp as keys_routes
 from chalicelib.account_routes import bp as account_routes
 from chalicelib.cases_routes import bp as cases_routes
+from chalicelib.at_risk_routes import bp as at_risk_routes
+from chalicelib.inbox_routes import bp as inbox_routes
 from chalicelib.settings_routes import bp as settings_routes
 from chalicelib.notification_routes import bp as notification_routes
 from touchpoint.alerts.models import DeliveryStatus
@@ -33,6 +35,8 @@ register_observability(app)
 app.register_blueprint(account_routes)
 app.register_blueprint(settings_routes)
 app.register_blueprint(cases_routes)
+app.register_blueprint(inbox_routes)
+app.register_blueprint(at_risk_routes)
 app.register_blueprint(notification_routes)
 app.register_blueprint(alerts_console_routes)
 app.register_blueprint(keys_routes)

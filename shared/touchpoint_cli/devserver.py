@@ -1,7 +1,8 @@
 """One HTTP server on 127.0.0.1 that serves every HTTP function under one base URL.
 
-Each request is matched against the routes of the Chalice apps in order and handed to that app
-through Chalice's own `LocalGateway` (the API Gateway emulation `chalice local` uses). `/health`
+Each request is matched against the routes of the Chalice apps and handed to the app whose route
+names the path most literally (the first app on a tie) through Chalice's own `LocalGateway`
+(the API Gateway emulation `chalice local` uses). `/health`
 is answered here with the health of every function. With a base path (`touchpoint dev
 --base-path /api`) every route is served under it only: the prefix is taken off before routing
 and handed on as `X-Forwarded-Prefix`, as a proxy that mounts the functions under a path does,
@@ -33,13 +34,12 @@ class MountedApp:
     gateway: LocalGateway
     matcher: RouteMatcher
 
-    def matches(self, path: str) -> bool:
-        """True when one of the app's routes matches the path."""
+    def captures(self, path: str) -> int | None:
+        """How many path parameters the app's matching route captures (None: no route matches)."""
         try:
-            self.matcher.match_route(path)
+            return len(self.matcher.match_route(path).captured)
         except ValueError:
-            return False
-        return True
+            return None
 
 
 def mount(name: str, app: Any) -> MountedApp:
@@ -51,6 +51,14 @@ def mount(name: str, app: Any) -> MountedApp:
     return MountedApp(
         name=name, app=app, gateway=LocalGateway(app, config), matcher=RouteMatcher(list(app.routes))
     )
+
+
+def route_owner(apps: list[MountedApp], path: str) -> MountedApp | None:
+    """The app serving a path: the one whose route names it most literally (fewest path
+    parameters, as API Gateway prefers `/v1/people/at-risk` to `/v1/people/{person_id}`), the
+    first such app on a tie; None when no app has a matching route."""
+    found = [(count, n) for n, app in enumerate(apps) if (count := app.captures(path)) is not None]
+    return apps[min(found)[1]] if found else None
 
 
 def _not_found(path: str) -> dict[str, Any]:
@@ -124,10 +132,10 @@ class Router:
                 "headers": {"Content-Type": "application/json"},
                 "body": json.dumps(document),
             }
-        for mounted in self.apps:
-            if mounted.matches(bare_path):
-                return mounted.gateway.handle_request(method, path, headers, body)
-        return _not_found(bare_path)
+        chosen = route_owner(self.apps, bare_path)
+        if chosen is None:
+            return _not_found(bare_path)
+        return chosen.gateway.handle_request(method, path, headers, body)
 
 
 def _handler_class(router: Router) -> type[BaseHTTPRequestHandler]:

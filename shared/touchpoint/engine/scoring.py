@@ -157,6 +157,8 @@ PERSON_SCORE_COLUMNS: tuple[str, ...] = (
     "score_30d_ago",
     "change",
     "at_risk",
+    "last_active_day",
+    "revenue_to_date",
 )
 
 
@@ -165,15 +167,26 @@ def write_person_scores(ctx: EngineContext, folder: Path) -> tuple[Path, Path]:
 
     One row per person scored on D (sorted by person): the score, their score on D-30 when they
     were scored then, the change, and `at_risk` (a fall of `AT_RISK_DROP` points or more), the
-    per-person side of `engagement_score` and `at_risk`.
+    per-person side of `engagement_score` and `at_risk`; beside it, for acting on a person, the
+    tenant-local day of their last activity (`last_active_day`, any tracked event, online or in a
+    store) and the revenue of their orders up to the end of D in the order history the rollup
+    keeps, a trailing year (`revenue_to_date`, 0 without orders).
     """
     folder.mkdir(parents=True, exist_ok=True)
     ctx.execute(
         """CREATE TABLE person_scores_out AS
         SELECT $d_day AS tenant_day, d.person, round(d.score, 6) AS score,
             round(p.score, 6) AS score_30d_ago, round(d.score - p.score, 6) AS change,
-            coalesce(p.score - d.score >= $drop, false) AS at_risk
+            coalesce(p.score - d.score >= $drop, false) AS at_risk,
+            a.last_active_day, coalesce(o.revenue, 0.0) AS revenue_to_date
         FROM score_d AS d LEFT JOIN score_p AS p USING (person)
+        LEFT JOIN (
+            SELECT person, max(day) AS last_active_day FROM h_days WHERE day <= $d_day GROUP BY person
+        ) AS a USING (person)
+        LEFT JOIN (
+            SELECT person, round(sum(revenue), 6) AS revenue FROM orders
+            WHERE person IS NOT NULL AND ts < $d_end GROUP BY person
+        ) AS o USING (person)
         ORDER BY d.person""",
         drop=AT_RISK_DROP,
     )

@@ -137,7 +137,7 @@ def people_export_keys(tenant_id: str, day: date) -> tuple[str, str]:
     """The lake keys of the day's per-person engagement scores: (CSV, Parquet).
 
     `exports/people/{csv,parquet}/tenant=<t>/dt=<day>/engagement.csv|.parquet`, columns
-    `tenant_day, person, score, score_30d_ago, change, at_risk` (see
+    `tenant_day, person, score, score_30d_ago, change, at_risk, last_active_day, revenue_to_date` (see
     `touchpoint.engine.scoring.write_person_scores`).
     """
     return (

@@ -312,7 +312,7 @@ class ResponseRepository:
                 {":p": person_partition(tenant_id, respondent), ":r": "response"}
             ),
         ):
-            found.extend(StoredResponse.model_validate(from_item(i)) for i in page.get("Items", []))
+            found.extend(decode_response(from_item(i)) for i in page.get("Items", []))
         return found
 
     def for_tenant_period(self, tenant_id: str, start: datetime, end: datetime) -> Iterator[StoredResponse]:

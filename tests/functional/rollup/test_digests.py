@@ -187,7 +187,9 @@ def test_each_run_exports_every_persons_score(aws: Runtime, tenant: TenantKeys, 
     csv_key, parquet_key = people_export_keys(tenant_id, DAY)
     assert aws.lake.get_bytes(parquet_key)[:4] == b"PAR1"
     first_line = aws.lake.get_bytes(csv_key).decode("utf-8").splitlines()[0]
-    assert first_line == "tenant_day,person,score,score_30d_ago,change,at_risk"
+    assert (
+        first_line == "tenant_day,person,score,score_30d_ago,change,at_risk,last_active_day,revenue_to_date"
+    )
 
 
 def _scored_people(aws: Runtime, tenant_id: str, day: date) -> set[str]:

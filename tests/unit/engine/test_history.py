@@ -177,7 +177,7 @@ def test_person_scores_are_written_per_person_with_the_change_over_30_days(tmp_p
         f"SELECT * FROM read_csv('{tmp_path / 'people' / 'engagement.csv'}', header = true) ORDER BY person"
     ).fetchall()
     assert [row[1] for row in rows] == sorted(result.person_scores)
-    for tenant_day, person, score, before, change, at_risk in rows:
+    for tenant_day, person, score, before, change, at_risk, *_actions in rows:
         assert str(tenant_day) == DAY.isoformat() and score == pytest.approx(result.person_scores[person])
         assert (before is None) == (change is None)
         assert at_risk == (before is not None and before - score >= 20.0)
