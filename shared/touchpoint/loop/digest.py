@@ -33,17 +33,19 @@ LISTED_PER_RULE = 50
 COMMENT_CHARS = 200
 TEXTS: dict[str, dict[str, str]] = {
     "de": {
-        "subject": "Touchpoint-Zusammenfassung vom {day}: {count} Antworten zu Ihren Regeln",
+        "subject": "Touchpoint-Zusammenfassung vom {day}: {counted} zu Ihren Regeln",
         "intro": "Antworten vom {day}, die Ihre Benachrichtigungsregeln erfüllen:",
         "answers": "{count} Antworten",
+        "answer": "1 Antwort",
         "more": "… und {count} weitere",
         "no_store": "ohne Filiale",
         "footer": "Sie erhalten diese E-Mail, weil Ihre Adresse in einer Benachrichtigungsregel steht.",
     },
     "en": {
-        "subject": "Touchpoint digest of {day}: {count} answers matched your rules",
+        "subject": "Touchpoint digest of {day}: {counted} matched your rules",
         "intro": "Answers of {day} that match your notification rules:",
         "answers": "{count} answers",
+        "answer": "1 answer",
         "more": "… and {count} more",
         "no_store": "no store",
         "footer": "You receive this e-mail because your address is in a notification rule.",
@@ -139,9 +141,8 @@ def render(to: str, day: date, sections: list[RuleSection]) -> DigestMail:
     text_parts = [t["intro"].format(day=shown_day), ""]
     html_parts = [f"<p>{html.escape(t['intro'].format(day=shown_day))}</p>"]
     for section in sections:
-        heading = f"{section.rule.name} ({section.rule.conditions.describe()}): " + t["answers"].format(
-            count=section.count
-        )
+        counted = t["answer"] if section.count == 1 else t["answers"].format(count=section.count)
+        heading = f"{section.rule.name}: {counted}"
         text_parts.append(heading)
         html_parts.append(f"<h3>{html.escape(heading)}</h3><ul>")
         for line in section.lines:
@@ -159,7 +160,9 @@ def render(to: str, day: date, sections: list[RuleSection]) -> DigestMail:
     html_parts.append(f"<p><small>{html.escape(t['footer'])}</small></p>")
     return DigestMail(
         to=to,
-        subject=t["subject"].format(day=shown_day, count=total),
+        subject=t["subject"].format(
+            day=shown_day, counted=t["answer"] if total == 1 else t["answers"].format(count=total)
+        ),
         text="\n".join(text_parts) + "\n",
         html="<!doctype html><html><body>" + "".join(html_parts) + "</body></html>",
     )
