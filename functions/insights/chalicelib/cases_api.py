@@ -264,8 +264,8 @@ def patch_case(
 ) -> dict[str, Any]:
     """Change a case's status and/or assignee and/or add a note (409 for a disallowed status change
     or when the case changed meanwhile)."""
-    patch: CasePatch = validated(CasePatch, raw)
     case = _visible_record(runtime, principal, case_id).case
+    patch: CasePatch = validated(CasePatch, raw)
     if patch.version is not None and patch.version != case.version:
         raise ApiError(409, "case_changed", f"the case is at version {case.version}, not {patch.version}")
     assignee: str | None = None
@@ -334,8 +334,8 @@ def open_case(runtime: Runtime, principal: Principal, raw: bytes | str | None) -
 def reply(runtime: Runtime, principal: Principal, case_id: str, raw: bytes | str | None) -> dict[str, Any]:
     """E-mail the customer of a case (409 `no_consent` without a consenting e-mail contact; 502
     `mail_failed` when SES refused it: the failed reply is stored on the case)."""
-    message: ReplyInput = validated(ReplyInput, raw)
     case = _visible_record(runtime, principal, case_id).case
+    message: ReplyInput = validated(ReplyInput, raw)
     try:
         sent = send_reply(runtime, case, subject=message.subject, body=message.body, actor=principal.actor)
     except NoConsentError:

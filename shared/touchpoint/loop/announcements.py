@@ -150,7 +150,8 @@ def announce(
     if dry_run:
         return Outcome(recipients=len(found))
     assert announcement_id is not None
-    sender(runtime)
+    if found:
+        sender(runtime)
     runtime.announcements.begin(
         tenant_id, announcement_id, fingerprint(audience, subject, body), actor, datetime.now(UTC)
     )

@@ -172,8 +172,8 @@ def send_reply(
     """
     from touchpoint.loop.cases import record_reply
 
-    sender(runtime)
     contact = _email_contact(runtime, case.tenant_id, case.response_id)
+    sender(runtime)
     language = mail_language(contact.language)
     response = (
         runtime.responses.get(case.tenant_id, case.survey_id, case.response_id)

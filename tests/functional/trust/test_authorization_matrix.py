@@ -123,6 +123,14 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/v1/rollups", "GET"): frozenset({R, A}),
     ("insights", "/v1/rollups/backfill", "POST"): frozenset({A}),
     ("insights", "/v1/rollups/{date}/rerun", "POST"): frozenset({A}),
+    ("insights", "/v1/cases", "GET"): frozenset({R, A}),
+    ("insights", "/v1/cases", "POST"): frozenset({A}),
+    ("insights", "/v1/cases/rules", "GET"): frozenset({A}),
+    ("insights", "/v1/cases/rules", "PUT"): frozenset({A}),
+    ("insights", "/v1/cases/{case_id}", "GET"): frozenset({R, A}),
+    ("insights", "/v1/cases/{case_id}", "PATCH"): frozenset({A}),
+    ("insights", "/v1/cases/{case_id}/replies", "POST"): frozenset({A}),
+    ("insights", "/v1/announcements", "POST"): frozenset({A}),
     ("insights", "/console/settings", "GET"): frozenset({A}),
     ("insights", "/console/settings", "POST"): frozenset({A}),
     ("insights", "/console/rollups", "GET"): frozenset({R, A}),
@@ -143,6 +151,7 @@ OBJECT_PARAMS = {
     "alert_id",
     "response_id",
     "erasure_id",
+    "case_id",
 }
 # `person_id` names a person *in the caller's own tenant* (an erasure or export of an unknown person is
 # answered like any other, by design of the privacy API): another tenant gets its own, empty answer,
@@ -187,6 +196,18 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/notifications/rules/{rule_id}", "PUT"): NOTIFICATION_RULE,
     ("/v1/settings", "PUT"): {"currency": "EUR", "version": 0},
     ("/v1/rollups/backfill", "POST"): {"from": "2024-05-28", "to": "2024-05-29"},
+    ("/v1/cases", "POST"): {"personId": "person-at-risk", "note": "Anrufen"},
+    ("/v1/cases/rules", "PUT"): {"slaHours": 48},
+    ("/v1/cases/{case_id}", "PATCH"): {"status": "in_progress"},
+    ("/v1/cases/{case_id}/replies", "POST"): {"body": "Danke für Ihr Feedback."},
+    ("/v1/announcements", "POST"): {
+        "announcementId": "kasse-1",
+        "theme": "kasse",
+        "from": "2024-05-01",
+        "to": "2024-05-31",
+        "subject": {"de": "Sie sagten, wir handelten", "en": "You said, we did"},
+        "body": {"de": "Neue Kasse.", "en": "A new checkout."},
+    },
 }
 FORM = "application/x-www-form-urlencoded"
 

@@ -33,6 +33,7 @@ PARTIAL_RESPONSE: dict[str, Any] = {
 }
 PERSON_ID = "person-secret-7"
 ALERT_DAY = date(2024, 5, 29)
+CASE_NOTE = "Kunde zurückrufen, geheim"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,13 @@ def build_world(aws: Runtime, tenant: TenantKeys) -> World:
         )
     with function_client("insights") as insights:
         _json(insights, "POST", "/v1/alerts/rules", tenant.admin_key, RULE)
+        case = _json(
+            insights,
+            "POST",
+            "/v1/cases",
+            tenant.admin_key,
+            {"personId": PERSON_ID, "locationId": LOCATION["location_id"], "note": CASE_NOTE},
+        )
     alert = FiredAlert(
         tenant_id=tenant.tenant_id,
         rule_id=RULE["rule_id"],
@@ -107,6 +115,7 @@ def build_world(aws: Runtime, tenant: TenantKeys) -> World:
         "person_id": PERSON_ID,
         "erasure_id": erasure_id,
         "date": ALERT_DAY.isoformat(),
+        "case_id": str(case["caseId"]),
     }
     secrets = (
         tenant.tenant_id,
@@ -116,5 +125,6 @@ def build_world(aws: Runtime, tenant: TenantKeys) -> World:
         TOUCHPOINT["label"],
         RULE["name"],
         params["erasure_id"],
+        CASE_NOTE,
     )
     return World(params, secrets)
