@@ -19,12 +19,15 @@ from touchpoint.runtime import get_runtime, reset_runtime
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.devserver import DevServer, Router, base_path_option, mount
 from touchpoint_cli.moto_threads import serialize_dynamodb_writes
+from touchpoint_cli.notification_poller import NotificationPoller
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
 from touchpoint_cli.resources import deploy_stack
 
 LOCAL_REGION = "eu-central-1"
 DEMO_TENANT = "demo"
 DEMO_LOCATION = "berlin-mitte"
+#: The sender of replies and announcements on the local stack (verified in moto's SES at start).
+LOCAL_MAIL_FROM = "feedback@demo.example"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ def local_environment(aws_endpoint_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": LOCAL_REGION,
         "AWS_REGION": LOCAL_REGION,
         "TOUCHPOINT_STAGE": "local",
+        "TOUCHPOINT_MAIL_FROM": LOCAL_MAIL_FROM,
     }
 
 
@@ -75,6 +79,7 @@ class LocalStack:
         self.state_dir = state_dir
         self._moto: Any = None
         self._server: DevServer | None = None
+        self._poller: NotificationPoller | None = None
         self._saved_env: dict[str, str | None] = {}
         self.info: LocalInfo | None = None
 
@@ -93,6 +98,7 @@ class LocalStack:
             os.environ[name] = value
         reset_runtime()
         deploy_stack(boto3.client("cloudformation", region_name=LOCAL_REGION), "local")
+        boto3.client("ses", region_name=LOCAL_REGION).verify_email_identity(EmailAddress=LOCAL_MAIL_FROM)
         apps = [mount(name, load_app(name)) for name in HTTP_FUNCTIONS]
         scheduled = {
             name: sorted(f.name for f in load_app(name).pure_lambda_functions)
@@ -102,6 +108,8 @@ class LocalStack:
         self._server = DevServer(Router(apps, scheduled, self.base_path), port=self.port)
         self._server.start()
         self.info = self._seed(self._server.url, aws_url)
+        self._poller = NotificationPoller()  # delivers queued notifications (the SQS event source's part)
+        self._poller.start()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "local.json").write_text(
             json.dumps(asdict(self.info), indent=2) + "\n", encoding="utf-8"
@@ -129,6 +137,9 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop the HTTP server and moto, and restore the environment."""
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
         if self._server is not None:
             self._server.stop()
             self._server = None

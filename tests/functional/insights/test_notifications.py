@@ -177,3 +177,25 @@ def test_the_lambda_handler_reports_a_failed_record_as_a_partial_batch_failure(
         assert len(server.received) == 2
     [delivered] = deliveries(tenant, "?status=delivered")
     assert len(delivered["attempts"]) == 2
+
+
+def test_the_local_stack_poller_delivers_a_queued_notification_and_stops(
+    aws: Runtime, tenant: TenantKeys, hamburg: str
+) -> None:
+    from touchpoint_cli.notification_poller import NotificationPoller
+
+    with webhook_server() as server:
+        create_rule(tenant, rule_body(server.url))
+        answer(tenant, hamburg)
+        poller = NotificationPoller(interval=0.05)
+        poller.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not server.received and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            poller.stop()
+        assert not poller.running
+        assert len(server.received) == 1
+    [delivered] = deliveries(tenant, "?status=delivered")
+    assert delivered["attempts"][0]["ok"] is True
