@@ -13,6 +13,7 @@ from tests.functional.insights.webhook_server import webhook_server
 from tests.functional.surveys.support import active_survey, call
 from touchpoint.alerts import standard_webhooks
 from touchpoint.loop import notify_delivery
+from touchpoint.loop.cases import case_id_for_response
 from touchpoint.loop.notify import forget_rules, queue_notifications
 from touchpoint.loop.notify_deliveries import MAX_ATTEMPTS
 from touchpoint.runtime import Runtime
@@ -103,6 +104,9 @@ def test_a_matching_answer_reaches_the_webhook_signed_and_a_retried_finish_sends
         stored = aws.responses.get(tenant.tenant_id, hamburg, response_id)
         survey = aws.surveys.get(tenant.tenant_id, hamburg)
         assert stored is not None and survey is not None
+        assert (
+            data["path"] == f"/dashboard/cases/{case_id_for_response(stored)}"
+        )  # the case the answer opened
         assert queue_notifications(aws, survey, stored) == 0
         assert notify_delivery.drain_once(aws) == 0
         assert len(server.received) == 1
@@ -199,3 +203,43 @@ def test_the_local_stack_poller_delivers_a_queued_notification_and_stops(
         assert len(server.received) == 1
     [delivered] = deliveries(tenant, "?status=delivered")
     assert delivered["attempts"][0]["ok"] is True
+
+
+def test_a_failed_send_to_the_queue_never_fails_the_answer_and_a_retried_finish_sends_it(
+    aws: Runtime, tenant: TenantKeys, hamburg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(body: str) -> None:
+        raise ConnectionError("SQS is unavailable")
+
+    with webhook_server() as server:
+        create_rule(tenant, rule_body(server.url))
+        monkeypatch.setattr(aws.notification_queue, "send", unavailable)
+        response_id = answer(tenant, hamburg)  # still 201
+        [waiting] = deliveries(tenant)
+        assert waiting["status"] == "queued" and notify_delivery.drain_once(aws) == 0
+        monkeypatch.undo()
+        stored = aws.responses.get(tenant.tenant_id, hamburg, response_id)
+        survey = aws.surveys.get(tenant.tenant_id, hamburg)
+        assert stored is not None and survey is not None
+        assert queue_notifications(aws, survey, stored) == 1  # the record was never enqueued: send now
+        assert queue_notifications(aws, survey, stored) == 0
+        assert notify_delivery.drain_once(aws) == 1
+        assert len(server.received) == 1
+
+
+def test_a_store_manager_sees_only_deliveries_of_their_stores(
+    aws: Runtime, tenant: TenantKeys, hamburg: str
+) -> None:
+    from tests.conftest import team_session
+
+    aws.locations.create_location(tenant.tenant_id, "berlin", "Berlin")
+    with webhook_server() as server:
+        create_rule(tenant, {**rule_body(server.url), "conditions": {"score": {"kind": "nps", "max": 6}}})
+        answer(tenant, hamburg)
+        answer(tenant, hamburg, {**ANSWER, "anonymousId": "anon-9", "locationId": "berlin"})
+    assert len(deliveries(tenant)) == 2
+    berlin = team_session(aws, "acme", "viewer", locations=("berlin",))
+    with function_client("insights") as client:
+        response = client.http.get("/v1/notifications/deliveries", headers=berlin)
+    listed = json.loads(response.body)["deliveries"]
+    assert response.status_code == 200 and [d["location_id"] for d in listed] == ["berlin"]
