@@ -27,7 +27,9 @@ register_observability(app)
 # (`image/png`, `application/pdf` or `*/*`), as API Gateway needs it to return the raw bytes.
 app.api.binary_types.append("application/pdf")
 
-register_health(app, "feedback", tables=["config_table", "responses_table", "state_table"], bucket=True)
+register_health(
+    app, "feedback", tables=["cases_table", "config_table", "responses_table", "state_table"], bucket=True
+)
 app.register_blueprint(stores_console_routes.bp)  # the stores & QR codes console
 
 LOCATIONS = "/v1/locations"

@@ -76,7 +76,10 @@ HTML = "text/html"
 SIGN_IN = (LANG, Param("next", "where to go after signing in (a dashboard path)"))
 
 register_health(
-    app, "insights", tables=["config_table", "metrics_table", "responses_table", "state_table"], bucket=False
+    app,
+    "insights",
+    tables=["cases_table", "config_table", "metrics_table", "responses_table", "state_table"],
+    bucket=False,
 )
 
 

@@ -36,7 +36,9 @@ get_settings()  # validate the environment at cold start: a bad variable stops t
 app = Chalice(app_name="touchpoint-surveys")
 register_observability(app)
 
-register_health(app, "surveys", tables=["config_table", "responses_table", "state_table"], bucket=True)
+register_health(
+    app, "surveys", tables=["cases_table", "config_table", "responses_table", "state_table"], bucket=True
+)
 
 ADMIN_OR_WRITE = Access.of(KeyKind.ADMIN, KeyKind.WRITE)
 

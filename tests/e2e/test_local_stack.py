@@ -10,10 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
-from touchpoint_cli.stack import free_port
+from touchpoint_cli.stack import LOCAL_MAIL_FROM, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local-stack")]
 
@@ -58,6 +59,14 @@ def test_dev_command_serves_every_function_writes_local_json_and_stops_on_ctrl_c
         }
         assert info["api_url"] == f"http://127.0.0.1:{port}"
         assert info["aws_endpoint_url"].startswith("http://127.0.0.1:")
+        ses = boto3.client(
+            "ses",
+            region_name="eu-central-1",
+            endpoint_url=info["aws_endpoint_url"],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        assert LOCAL_MAIL_FROM in ses.list_identities()["Identities"]  # replies to customers can be sent
         missing = requests.get(f"http://127.0.0.1:{port}/no/such/route", timeout=5)
         assert missing.status_code == 404
         assert missing.json()["code"] == "not_found"
