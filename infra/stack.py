@@ -286,6 +286,23 @@ def _function_template(
         parameters["PublicBaseUrl"] = {
             "Fn::If": ["HasPublicDomain", {"Fn::Sub": "https://${PublicDomain}"}, ""]
         }
+    if name == "rollup":
+        # Links in notifications (Slack, webhooks) point to the public host: the custom domain, else
+        # the distribution's (the rollup serves no route, so naming the distribution is no cycle).
+        template.setdefault("Parameters", {})["PublicBaseUrl"] = {
+            "Type": "String",
+            "Description": "The public host links in notifications point to (https://...)",
+        }
+        for function in functions.values():
+            variables = function["Properties"]["Environment"]["Variables"]
+            variables["TOUCHPOINT_PUBLIC_BASE_URL"] = {"Ref": "PublicBaseUrl"}
+        parameters["PublicBaseUrl"] = {
+            "Fn::If": [
+                "HasPublicDomain",
+                {"Fn::Sub": "https://${PublicDomain}"},
+                {"Fn::Sub": "https://${Distribution.DomainName}"},
+            ]
+        }
     return template, parameters
 
 
