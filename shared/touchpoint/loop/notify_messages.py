@@ -1,7 +1,7 @@
 """What a notification says: one answer as a Slack message, a signed webhook event or a digest line.
 
 `AnswerNotice` gathers what every destination shows (score, comment, store, survey, a link to the
-case, or to the inbox filtered on the answer while no case exists); the payload functions only
+case, or to the inbox filtered on the answer's survey, store and day while no case exists); the payload functions only
 format it. Comments are stored PII-masked already; Slack text is escaped for mrkdwn (`&`, `<`,
 `>`) and comments are cut at COMMENT_CHARS.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from touchpoint.loop.notify_rules import NotificationRule
@@ -84,7 +85,8 @@ class AnswerNotice:
 
 
 def _case_path(runtime: Runtime, response: StoredResponse) -> tuple[str, bool]:
-    """The case's dashboard path when the answer has one, else the inbox filtered on the answer."""
+    """The case's dashboard path when the answer has one, else the inbox filtered on the answer's
+    survey, store and (tenant-local) day."""
     try:
         from touchpoint.loop.cases import case_id_for_response
 
@@ -93,7 +95,13 @@ def _case_path(runtime: Runtime, response: StoredResponse) -> tuple[str, bool]:
         case = None
     if case is not None:
         return f"/dashboard/cases/{quote(case.case_id)}", True
-    return "/dashboard/inbox?" + urlencode({"response_id": response.response_id}), False
+    tenant = runtime.tenants.get_tenant(response.tenant_id)
+    zone = ZoneInfo(tenant.config.timezone if tenant else "UTC")
+    day = response.submitted_at.astimezone(zone).date().isoformat()
+    filters = {"survey": response.survey_id, "from": day, "to": day}
+    if response.location_id:
+        filters["location"] = response.location_id
+    return "/dashboard/inbox?" + urlencode(filters), False
 
 
 def build_notice(

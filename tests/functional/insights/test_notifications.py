@@ -243,3 +243,18 @@ def test_a_store_manager_sees_only_deliveries_of_their_stores(
         response = client.http.get("/v1/notifications/deliveries", headers=berlin)
     listed = json.loads(response.body)["deliveries"]
     assert response.status_code == 200 and [d["location_id"] for d in listed] == ["berlin"]
+
+
+def test_without_a_case_the_link_opens_the_inbox_on_the_answers_survey_store_and_day(
+    aws: Runtime, tenant: TenantKeys, hamburg: str
+) -> None:
+    praise = {**ANSWER, "answers": {"nps": 10, "comment": "Die Kasse war super schnell"}}
+    with webhook_server() as server:
+        create_rule(tenant, {**rule_body(server.url), "conditions": {"words": ["kasse"]}})
+        response_id = answer(tenant, hamburg, praise)
+        assert notify_delivery.drain_once(aws) == 1
+        data = json.loads(server.received[0].body)["data"]
+    stored = aws.responses.get(tenant.tenant_id, hamburg, response_id)
+    assert stored is not None and aws.cases.get("acme", case_id_for_response(stored)) is None
+    day = stored.submitted_at.date().isoformat()  # the tenant's time zone is UTC
+    assert data["path"] == f"/dashboard/inbox?survey={hamburg}&from={day}&to={day}&location=hamburg"
