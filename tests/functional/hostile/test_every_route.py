@@ -52,6 +52,8 @@ BASE_BODIES = VALID_BODIES
 FORM_BODIES = {
     ("/f/{token}", "POST"): {"nps": "9", "comment": "gut"},
     ("/dashboard/login", "POST"): {"key": "tpr_x", "next": "/dashboard"},
+    ("/dashboard/cases", "POST"): {"person_id": "person-at-risk", "note": "Anrufen"},
+    ("/dashboard/cases/{case_id}", "POST"): {"action": "note", "note": "Rückruf", "version": "1"},
     **{
         (path, "POST"): {"name": "N", "q0.id": "a", "q0.kind": "text", "q0.text.de": "A", "action": "save"}
         for path in ("/console/surveys/new", "/console/surveys/{survey_id}/edit")

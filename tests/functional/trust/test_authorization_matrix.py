@@ -136,6 +136,18 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/console/rollups", "GET"): frozenset({R, A}),
     ("insights", "/console/rollups/backfill", "POST"): frozenset({A}),
     ("insights", "/console/rollups/{date}/rerun", "POST"): frozenset({A}),
+    # the inbox, the case pages and the people at risk (pages send a keyless caller to sign in)
+    **{
+        ("insights", p, "GET"): frozenset({R, A})
+        for p in ("/v1/answers", "/v1/people/at-risk", "/v1/people/at-risk.csv")
+    },
+    **{
+        ("insights", p, "GET"): frozenset({R, A})
+        for p in ("/dashboard/inbox", "/dashboard/cases", "/dashboard/at-risk")
+    },
+    ("insights", "/dashboard/cases", "POST"): frozenset({A}),
+    ("insights", "/dashboard/cases/{case_id}", "GET"): frozenset({R, A}),
+    ("insights", "/dashboard/cases/{case_id}", "POST"): frozenset({A}),
     ("insights", "/dashboard/login", "GET"): PUBLIC,
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
@@ -167,6 +179,7 @@ SIGN_IN_PAGES = {("/dashboard", "GET"), ("/dashboard/comments", "GET")}
 SIGN_IN_MARK = 'name="key"'
 # Console pages send a caller without a usable key to the sign-in page (303, back here afterwards).
 CONSOLE_PREFIX = "/console/"
+CONSOLE_PAGES = ("/dashboard/inbox", "/dashboard/cases", "/dashboard/at-risk")
 # The sign-in form is public but checks the key it is given *in the form*: a read key signs in (303),
 # anything else is refused with 401 and the form again. The caller's key is sent in the form there.
 LOGIN = ("/dashboard/login", "POST")
@@ -243,7 +256,7 @@ def expected(access: Access, path: str, method: str, caller: Caller) -> str:
         return "303" if caller.kind is KeyKind.READ else "401"
     if access.public:
         return "not-denied"
-    if caller.kind is None and path.startswith(CONSOLE_PREFIX):
+    if caller.kind is None and path.startswith((CONSOLE_PREFIX, *CONSOLE_PAGES)):
         return "303"
     if caller.kind is None or caller.kind not in access.kinds:
         if (path, method) in SIGN_IN_PAGES:
