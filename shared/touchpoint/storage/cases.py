@@ -20,7 +20,7 @@ new history entries, notes, replies and activity markers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.models.case_rules import CaseRules
 from touchpoint.models.cases import Case, CaseFact, CaseNote, CaseReply, HistoryEntry
 from touchpoint.models.surveys import iso_utc
-from touchpoint.storage.batches import batch_get
+from touchpoint.storage.batches import batch_get, batch_write
 from touchpoint.storage.dynamo import from_item, to_item
 from touchpoint.storage.transactions import cancelled_indexes
 
@@ -288,6 +288,24 @@ class CaseRepository:
             if "LastEvaluatedKey" not in page:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def erase(self, tenant_id: str, person_ids: Iterable[str], response_ids: Iterable[str]) -> int:
+        """Delete every case about these people or answers, with all its entries; how many cases.
+
+        For the erasure of a person: their ids (user and anonymous ids) and their answers' ids.
+        """
+        people, answers = set(person_ids), set(response_ids)
+        doomed = [
+            case.case_id
+            for case, _ in self.listing(tenant_id, CaseQuery(), None)
+            if case.person_id in people or case.response_id in answers
+        ]
+        for case_id in doomed:
+            keys = [
+                {"pk": i["pk"], "sk": i["sk"]} for i in self._partition(case_partition(tenant_id, case_id))
+            ]
+            batch_write(self._db, self._table, [{"DeleteRequest": {"Key": to_item(k)}} for k in keys])
+        return len(doomed)
 
     def facts(self, tenant_id: str, start: datetime, end: datetime) -> Iterator[CaseFact]:
         """The loop-metric facts of every case opened, first replied to or resolved in `[start, end)`."""

@@ -211,3 +211,17 @@ def test_bad_openings_are_refused_and_store_nothing(loop: LoopEnv) -> None:
     assert _items(loop) == []
     assert loop.call("POST", "/v1/cases", loop.tenant.read_key, {"personId": "p"})[0] == 403
     assert _items(loop) == []
+
+
+def test_erasing_a_person_deletes_their_cases_and_everything_under_them(loop: LoopEnv) -> None:
+    mine = loop.answer(1, contact={"email": "e@example.org", "consent": True})
+    other = loop.answer(1)
+    loop.call("PATCH", f"/v1/cases/{loop.case_id(mine)}", loop.tenant.admin_key, {"note": "Kundin anrufen"})
+    person = loop.call("POST", "/v1/cases", loop.tenant.admin_key, {"personId": "user-7", "note": "Rückruf"})[
+        1
+    ]
+    assert loop.runtime.cases.erase("acme", ["user-7"], [mine]) == 2
+    left = {i["pk"] for i in _items(loop)}
+    assert left == {f"TENANT#acme#CASE#{loop.case_id(other)}"}
+    assert loop.call("GET", f"/v1/cases/{person['caseId']}", loop.tenant.read_key)[0] == 404
+    assert loop.runtime.cases.erase("acme", ["nobody"], []) == 0
