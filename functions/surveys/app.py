@@ -92,7 +92,7 @@ def _request() -> Any:
 def create_survey(principal: Principal) -> Response:
     """Create a draft survey."""
     definition = parse_model(SurveyDefinition, json_body(_request(), MAX_DEFINITION_BYTES))
-    return json_response(201, admin.create_survey(_service(), principal.tenant_id, definition))
+    return json_response(201, admin.create_survey(get_runtime(), principal, definition))
 
 
 @route(app, "/v1/surveys", access=ADMIN, methods=["GET"], doc=Operation(query=(STATUS,)))
@@ -120,7 +120,7 @@ def update_survey(principal: Principal, survey_id: str) -> Any:
     """Replace a survey's definition (`version` in the body: only if unchanged since read)."""
     body = json_body(_request(), MAX_DEFINITION_BYTES)
     definition = parse_model(SurveyDefinition, {k: v for k, v in body.items() if k != "version"})
-    return admin.update_survey(_service(), principal.tenant_id, survey_id, body, definition)
+    return admin.update_survey(get_runtime(), principal, survey_id, body, definition)
 
 
 @route(
@@ -132,7 +132,7 @@ def update_survey(principal: Principal, survey_id: str) -> Any:
 )
 def activate_survey(principal: Principal, survey_id: str) -> Any:
     """Start taking responses."""
-    return admin.change_status(_service(), principal.tenant_id, survey_id, "activate")
+    return admin.change_status(get_runtime(), principal, survey_id, "activate")
 
 
 @route(
@@ -144,7 +144,7 @@ def activate_survey(principal: Principal, survey_id: str) -> Any:
 )
 def close_survey(principal: Principal, survey_id: str) -> Any:
     """Stop taking responses."""
-    return admin.change_status(_service(), principal.tenant_id, survey_id, "close")
+    return admin.change_status(get_runtime(), principal, survey_id, "close")
 
 
 @route(

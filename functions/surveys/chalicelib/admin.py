@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.audit_log import record_survey_change
 from chalicelib.errors import service_errors
 from chalicelib.presenters import survey_view
 from touchpoint.models.surveys import SurveyDefinition, SurveyStatus
+from touchpoint.runtime import Runtime
 from touchpoint.surveys.service import SurveyService
+from touchpoint.web.auth import Principal
 from touchpoint.web.errors import bad_request
 
 
@@ -18,23 +21,27 @@ def _pool_view(service: SurveyService, tenant_id: str, survey: Any) -> dict[str,
     return survey_view(survey, pool)
 
 
-def create_survey(service: SurveyService, tenant_id: str, definition: SurveyDefinition) -> dict[str, Any]:
-    """Create a draft survey; returns its view."""
+def create_survey(runtime: Runtime, principal: Principal, definition: SurveyDefinition) -> dict[str, Any]:
+    """Create a draft survey (recorded in the audit log); returns its view."""
+    service = SurveyService(runtime)
     with service_errors():
-        survey = service.create_survey(tenant_id, definition)
-    return _pool_view(service, tenant_id, survey)
+        survey = service.create_survey(principal.tenant_id, definition)
+    record_survey_change(runtime, principal, "create", survey)
+    return _pool_view(service, principal.tenant_id, survey)
 
 
 def update_survey(
-    service: SurveyService, tenant_id: str, survey_id: str, body: dict[str, Any], definition: SurveyDefinition
+    runtime: Runtime, principal: Principal, survey_id: str, body: dict[str, Any], definition: SurveyDefinition
 ) -> dict[str, Any]:
-    """Replace a survey's definition (optionally only if `version` still matches)."""
+    """Replace a survey's definition (optionally only if `version` still matches; audited)."""
     expected = body.get("version")
     if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
         raise bad_request("version must be a whole number", field="version")
+    service = SurveyService(runtime)
     with service_errors():
-        survey = service.update_survey(tenant_id, survey_id, definition, expected_version=expected)
-    return _pool_view(service, tenant_id, survey)
+        survey = service.update_survey(principal.tenant_id, survey_id, definition, expected_version=expected)
+    record_survey_change(runtime, principal, "update", survey)
+    return _pool_view(service, principal.tenant_id, survey)
 
 
 def get_survey(service: SurveyService, tenant_id: str, survey_id: str) -> dict[str, Any]:
@@ -44,14 +51,16 @@ def get_survey(service: SurveyService, tenant_id: str, survey_id: str) -> dict[s
     return _pool_view(service, tenant_id, survey)
 
 
-def change_status(service: SurveyService, tenant_id: str, survey_id: str, action: str) -> dict[str, Any]:
-    """Activate or close a survey."""
+def change_status(runtime: Runtime, principal: Principal, survey_id: str, action: str) -> dict[str, Any]:
+    """Activate or close a survey (audited)."""
+    service = SurveyService(runtime)
     with service_errors():
         if action == "activate":
-            survey = service.activate(tenant_id, survey_id)
+            survey = service.activate(principal.tenant_id, survey_id)
         else:
-            survey = service.close(tenant_id, survey_id)
-    return _pool_view(service, tenant_id, survey)
+            survey = service.close(principal.tenant_id, survey_id)
+    record_survey_change(runtime, principal, action, survey)
+    return _pool_view(service, principal.tenant_id, survey)
 
 
 def list_surveys(service: SurveyService, tenant_id: str, params: dict[str, str]) -> dict[str, Any]:

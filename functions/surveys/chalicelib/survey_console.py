@@ -15,6 +15,7 @@ from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from chalicelib import results_api, survey_editor
+from chalicelib.audit_log import record_survey_change
 from chalicelib.console_texts import text
 from chalicelib.survey_editor import SurveyDraft
 from touchpoint.models.surveys import QuestionKind, Survey, SurveyDefinition
@@ -67,10 +68,6 @@ def page_error(request: Request | None, error: ApiError) -> Response:
 
 def _service(runtime: Runtime) -> SurveyService:
     return SurveyService(runtime)
-
-
-def _audit(runtime: Runtime, principal: Principal, action: str, survey: Survey) -> None:
-    runtime.audit.record(principal, action, f"survey:{survey.survey_id}", {"version": survey.version})
 
 
 def _survey(runtime: Runtime, principal: Principal, survey_id: str) -> Survey:
@@ -175,13 +172,13 @@ def _store(
     service = _service(runtime)
     if survey is None:
         created = service.create_survey(principal.tenant_id, definition)
-        _audit(runtime, principal, "survey.create", created)
+        record_survey_change(runtime, principal, "create", created)
         return created
     expected = int(version) if version.isdigit() else survey.version
     updated = service.update_survey(
         principal.tenant_id, survey.survey_id, definition, expected_version=expected
     )
-    _audit(runtime, principal, "survey.update", updated)
+    record_survey_change(runtime, principal, "update", updated)
     return updated
 
 
@@ -243,7 +240,7 @@ def change_status(
         raise ApiError(409, "version_conflict", text(page_lang(request), "version_conflict")) from None
     except SurveyError as error:
         raise ApiError(409, "survey_change_not_allowed", str(error)) from None
-    _audit(runtime, principal, f"survey.{action}", changed)
+    record_survey_change(runtime, principal, action, changed)
     return see_other(
         request, SURVEYS, done="activated" if action == "activate" else "closed", lang=page_lang(request)
     )

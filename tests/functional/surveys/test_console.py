@@ -412,3 +412,17 @@ def test_the_preview_has_the_qr_forms_question_markup(client: Client, tenant: Te
 
     assert "q_topics" in form_markup(preview)
     assert form_markup(preview) == form_markup(qr_form)
+
+
+def test_changes_through_the_json_api_are_audited_too(
+    client: Client, tenant: TenantKeys, aws: Runtime
+) -> None:
+    survey_id = active_survey(client, tenant)  # created and activated with the admin key
+    assert call(client, "POST", f"/v1/surveys/{survey_id}/close", tenant.admin_key)[0] == 200
+    entries = [(e.action, e.target) for e in _audit(aws)]
+    target = f"survey:{survey_id}"
+    assert sorted(a for a, t in entries if t == target) == [
+        "survey.activate",
+        "survey.close",
+        "survey.create",
+    ]
