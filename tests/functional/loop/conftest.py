@@ -46,6 +46,7 @@ class LoopEnv:
         contact: dict[str, Any] | None = None,
         language: str = "de",
         comment: str | None = None,
+        user_id: str | None = None,
     ) -> str:
         """Submit a complete answer; its response id."""
         body: dict[str, Any] = {"answers": {"nps": nps}, "channel": "in_store", "language": language}
@@ -55,6 +56,8 @@ class LoopEnv:
             body["locationId"] = location
         if contact is not None:
             body["contact"] = contact
+        if user_id is not None:
+            body["userId"] = user_id
         status, answer, _ = call(
             self.surveys, "POST", f"/v1/surveys/{self.survey_id}/responses", self.tenant.write_key, body
         )
