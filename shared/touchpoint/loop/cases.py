@@ -43,7 +43,7 @@ def case_id_for_response(response: StoredResponse) -> str:
 
 
 def new_case_id(moment: datetime, marker: str) -> str:
-    """A fresh time-sortable case id (`marker` `p` for a person's case, `m` for others)."""
+    """A fresh time-sortable case id (`marker` `p`: a case about a person rather than an answer)."""
     return f"{moment.astimezone(UTC).strftime(_STAMP)}-{marker}{secrets.token_hex(6)}"
 
 

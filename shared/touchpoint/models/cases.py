@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 from touchpoint.models.surveys import iso_utc
 
 #: `<UTC yyyymmddHHMMSS>-<suffix>`: sorts by time; the suffix is the response id of a case about
-#: an answer (so an answer has at most one case), `p<hex>` or `m<hex>` otherwise.
+#: an answer (so an answer has at most one case), `p<hex>` for a case about a person.
 CASE_ID_PATTERN = r"^[0-9]{14}-[A-Za-z0-9_-]{1,64}$"
 CaseSource = Literal["answer", "person", "manual"]
 HistoryAction = Literal["opened", "status", "assigned", "note", "reply"]
