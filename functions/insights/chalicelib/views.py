@@ -256,8 +256,10 @@ def logout(request: Request) -> Response:
 
 
 def login_page(request: Request) -> Response:
-    """`GET /dashboard/login`: the sign-in form."""
-    return pages.html_response(200, pages.login_page(page_lang(request), base=request_base_path(request)))
+    """`GET /dashboard/login?next=`: the sign-in form, going back to `next` (a page of this site) after it."""
+    lang = page_lang(request)
+    back = safe_next(single(params_of(request.query_params), "next"), lang)
+    return pages.html_response(200, pages.login_page(lang, next_url=back, base=request_base_path(request)))
 
 
 def alerts(runtime: Runtime, principal: Principal, query: Any) -> list[dict[str, Any]]:

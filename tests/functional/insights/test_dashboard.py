@@ -114,6 +114,15 @@ def test_sign_in_sets_a_secure_http_only_strict_cookie_and_only_read_keys_may_si
         assert message in page
 
 
+def test_the_sign_in_page_goes_back_to_the_console_page_that_sent_the_visitor(client: Client) -> None:
+    # the console answers a visitor without a session with 303 to /dashboard/login?next=<its path>
+    page = client.http.get("/dashboard/login?next=%2Fconsole%2Fstores&lang=en").body.decode()
+    assert page.count('<input type="hidden" name="next" value="/console/stores">') == 2  # both forms
+    for outside in ("https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2Fv1%2Fkeys"):
+        page = client.http.get(f"/dashboard/login?next={outside}&lang=en").body.decode()
+        assert 'name="next" value="/dashboard?lang=en"' in page and "evil" not in page, outside
+
+
 def test_cross_site_sign_in_is_refused(client: Client, tenant: TenantKeys) -> None:
     status, headers, _ = login(
         client, tenant.read_key, Origin="https://evil.example", Host="insights.example"
