@@ -17,12 +17,15 @@ from touchpoint.web.forms import read_form_fields, same_origin
 
 
 def _request(
-    path: str = "/console/settings", headers: dict[str, str] | None = None, body: bytes = b""
+    path: str = "/console/settings",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    params: dict[str, str] | None = None,
 ) -> Request:
     event: dict[str, Any] = {
         "multiValueQueryStringParameters": None,
         "headers": {"host": "touchpoint.example", **(headers or {})},
-        "pathParameters": None,
+        "pathParameters": params,
         "requestContext": {"httpMethod": "POST", "resourcePath": path},
         "body": body.decode(),
         "isBase64Encoded": False,
@@ -93,6 +96,21 @@ def test_not_signed_in_goes_to_sign_in_and_comes_back(templates: Any) -> None:
     response = frame.console_error(templates, _request("/console/settings"), unauthorized())
     assert response.status_code == 303
     assert response.headers["Location"] == "/dashboard/login?next=%2Fconsole%2Fsettings"
+
+
+def test_a_page_with_path_parameters_links_and_returns_to_itself(templates: Any) -> None:
+    route = "/console/stores/{location_id}/touchpoints/{touchpoint_id}"
+    request = _request(route, params={"location_id": "berlin", "touchpoint_id": "kasse 1"})
+    page = frame.render_page(
+        templates, request, user(Role.EDITOR), "page.html", title="T", active="", body="touchpoint"
+    ).body
+    assert (
+        'href="/console/stores/berlin/touchpoints/kasse%201?lang=en"' in page and "{location_id}" not in page
+    )
+    signed_out = frame.console_error(templates, request, unauthorized())
+    assert signed_out.headers["Location"] == (
+        "/dashboard/login?next=%2Fconsole%2Fstores%2Fberlin%2Ftouchpoints%2Fkasse%25201"
+    )
 
 
 def test_refused_role_gets_a_403_page(templates: Any) -> None:

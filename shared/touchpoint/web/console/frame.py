@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from chalice.app import Request, Response
 
@@ -130,6 +130,19 @@ def who(principal: Principal | None, lang: Lang) -> str:
     return text("kiosk", lang) if principal.role is Role.VIEWER else text("api_key", lang)
 
 
+def page_path(request: Request | None) -> str:
+    """This page's path without the base path: the route with its parameters filled in.
+
+    Chalice's `request.path` is the route (`/console/stores/{location_id}`), not the page.
+    """
+    if request is None:
+        return ""
+    path = request.path
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    return path
+
+
 def html_response(status: int, page: str, headers: Mapping[str, str] | None = None) -> Response:
     """An HTML response with the console's security headers."""
     return Response(
@@ -163,7 +176,7 @@ def render_page(
         nav=navigation(principal, lang, base, active),
         who=who(principal, lang),
         frame_text={key: value[lang] for key, value in _TEXTS.items()},
-        this_path=request.path if request is not None else "",
+        this_path=page_path(request),
         principal=principal,
         **context,
     )
@@ -185,8 +198,7 @@ def console_error(templates: Templates, request: Request | None, error: ApiError
     403 and the rest: the frame with the message, under the error's status.
     """
     if error.status == 401:
-        path = request.path if request is not None else "/dashboard"
-        return see_other(request, SIGN_IN_PATH, next=path)
+        return see_other(request, SIGN_IN_PATH, next=page_path(request) or "/dashboard")
     lang = page_lang(request)
     message = text("forbidden", lang) if error.status == 403 and error.code == "forbidden" else error.message
     return render_page(
