@@ -54,7 +54,11 @@ ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 # default behaviour (everything else: `/health`, the ingest API under `/v1/*`) goes to ingest.
 # tests/e2e/test_stack.py routes every path of docs/openapi.json through this table.
 ROUTES: tuple[tuple[str, str], ...] = (
+    ("/console/stores*", "feedback"),
     ("/console/surveys*", "surveys"),
+    ("/console/alerts*", "insights"),
+    ("/console/keys*", "insights"),
+    ("/v1/keys*", "insights"),
     ("/console/settings*", "insights"),
     ("/console/rollups*", "insights"),
     ("/v1/rollups*", "insights"),

@@ -43,11 +43,10 @@ NEW_RULE: dict[str, Any] = {
 }
 
 
-def _require_unscoped(principal: Principal) -> None:
+def _require_unscoped(principal: Principal, request: Request) -> None:
+    """403 (in the page's language) for a store manager: rules and the webhook are the whole tenant's."""
     if is_scoped(principal):
-        raise ApiError(
-            403, "store_scope", "alert rules belong to the whole tenant; your account sees only its stores"
-        )
+        raise ApiError(403, "store_scope", texts(page_lang(request))["scoped_alerts"])
 
 
 def _is_admin(principal: Principal) -> bool:
@@ -119,7 +118,7 @@ def alerts_page(
     status: int = 200,
 ) -> Response:
     """The rules with the form for a new one; for admins the webhook and its secret."""
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     rules = runtime.alerts.list_rules(principal.tenant_id)
     webhook = alerts_api.webhook_settings(runtime, principal.tenant_id) if _is_admin(principal) else None
     return render(
@@ -139,7 +138,7 @@ def alerts_page(
 
 def create_rule(runtime: Runtime, request: Request, principal: Principal) -> Response:
     """A new rule from the form (400 with the form when invalid; nothing stored)."""
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     values = _form_values(read_console_form(request))
     try:
         rule = alerts_api.add_rule(runtime, principal.tenant_id, _rule_input(values, None))
@@ -165,7 +164,7 @@ def rule_page(
     status: int = 200,
 ) -> Response:
     """One rule: the edit form, send a test, delete."""
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     rule = alerts_api.rule_of(runtime, principal.tenant_id, rule_id)
     return render(
         request,
@@ -184,7 +183,7 @@ def rule_page(
 
 def save_rule(runtime: Runtime, request: Request, principal: Principal, rule_id: str) -> Response:
     """The rule as the form says (400 with the form when invalid; the stored rule unchanged)."""
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     alerts_api.rule_of(runtime, principal.tenant_id, rule_id)
     values = _form_values(read_console_form(request))
     try:
@@ -199,7 +198,7 @@ def save_rule(runtime: Runtime, request: Request, principal: Principal, rule_id:
 
 def delete_rule(runtime: Runtime, request: Request, principal: Principal, rule_id: str) -> Response:
     """Delete the rule once the confirmation box is ticked."""
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     rule = alerts_api.rule_of(runtime, principal.tenant_id, rule_id)
     if not read_console_form(request).has("confirm"):
         errors = {"delete_confirm": texts(page_lang(request))["confirm_needed"]}
@@ -213,7 +212,7 @@ def send_test(runtime: Runtime, request: Request, principal: Principal, rule_id:
     """Send a sample alert of the rule to the webhook now and show what happened (nothing stored)."""
     from touchpoint.alerts.service import send_test_alert  # the delivery code: needed by this page only
 
-    _require_unscoped(principal)
+    _require_unscoped(principal, request)
     read_console_form(request)  # refuses a cross-site post
     rule = alerts_api.rule_of(runtime, principal.tenant_id, rule_id)
     state = send_test_alert(runtime, rule)
@@ -229,6 +228,7 @@ def send_test(runtime: Runtime, request: Request, principal: Principal, rule_id:
 
 def save_webhook(runtime: Runtime, request: Request, principal: Principal) -> Response:
     """Set or (empty) remove the webhook URL (400 with the page when the URL is not allowed)."""
+    _require_unscoped(principal, request)
     url = read_console_form(request).get("url") or None
     try:
         alerts_api.set_webhook_url(runtime, principal.tenant_id, url)
@@ -243,6 +243,7 @@ def save_webhook(runtime: Runtime, request: Request, principal: Principal) -> Re
 
 def rotate_secret(runtime: Runtime, request: Request, principal: Principal) -> Response:
     """A new webhook signing secret once the confirmation box is ticked."""
+    _require_unscoped(principal, request)
     if not read_console_form(request).has("confirm"):
         errors = {"rotate_secret_confirm": texts(page_lang(request))["confirm_needed"]}
         return alerts_page(runtime, request, principal, errors=errors, status=400)

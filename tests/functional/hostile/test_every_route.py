@@ -52,6 +52,22 @@ BASE_BODIES = VALID_BODIES
 FORM_BODIES = {
     ("/f/{token}", "POST"): {"nps": "9", "comment": "gut"},
     ("/dashboard/login", "POST"): {"key": "tpr_x", "next": "/dashboard"},
+    ("/console/stores", "POST"): {"location_id": "koeln", "name": "Köln"},
+    ("/console/stores/{location_id}", "POST"): {"name": "Berlin", "default_language": "de"},
+    ("/console/stores/{location_id}/touchpoints", "POST"): {
+        "touchpoint_id": "door",
+        "kind": "entrance",
+        "label": "Tür",
+    },
+    ("/console/stores/{location_id}/touchpoints/{touchpoint_id}/survey", "POST"): {"survey_id": ""},
+    ("/console/alerts", "POST"): {"name": "N", "metric": "nps", "condition": "below", "threshold": "20"},
+    ("/console/alerts/rules/{rule_id}", "POST"): {
+        "name": "N",
+        "metric": "nps",
+        "condition": "below",
+        "threshold": "20",
+    },
+    ("/console/keys", "POST"): {"kind": "read"},
     ("/dashboard/cases", "POST"): {"person_id": "person-at-risk", "note": "Anrufen"},
     ("/dashboard/cases/{case_id}", "POST"): {"action": "note", "note": "Rückruf", "version": "1"},
     **{

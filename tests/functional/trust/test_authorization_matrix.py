@@ -152,6 +152,48 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
     ("insights", "/openapi.json", "GET"): PUBLIC,
+    # the stores & QR codes console (EDIT), the alerts console (EDIT; webhook ADMIN), API keys (ADMIN)
+    **{
+        ("feedback", "/console/stores" + p, m): frozenset({A})
+        for p, m in [
+            ("", "GET"),
+            ("", "POST"),
+            ("/{location_id}", "GET"),
+            ("/{location_id}", "POST"),
+            ("/{location_id}/touchpoints", "POST"),
+            ("/{location_id}/touchpoints/{touchpoint_id}", "GET"),
+            ("/{location_id}/touchpoints/{touchpoint_id}/survey", "POST"),
+            ("/{location_id}/touchpoints/{touchpoint_id}/rotate", "POST"),
+            ("/{location_id}/touchpoints/{touchpoint_id}/revoke", "POST"),
+        ]
+    },
+    **{
+        ("insights", "/console/alerts" + p, m): frozenset({A})
+        for p, m in [
+            ("", "GET"),
+            ("", "POST"),
+            ("/rules/{rule_id}", "GET"),
+            ("/rules/{rule_id}", "POST"),
+            ("/rules/{rule_id}/delete", "POST"),
+            ("/rules/{rule_id}/test", "POST"),
+            ("/webhook", "POST"),
+            ("/webhook/rotate", "POST"),
+        ]
+    },
+    **{
+        ("insights", p, m): frozenset({A})
+        for p, m in [
+            ("/v1/keys", "GET"),
+            ("/v1/keys", "POST"),
+            ("/v1/keys/{key_id}/rotate", "POST"),
+            ("/v1/keys/{key_id}/revoke", "POST"),
+            ("/console/keys", "GET"),
+            ("/console/keys", "POST"),
+            ("/console/keys/{key_id}", "GET"),
+            ("/console/keys/{key_id}/rotate", "POST"),
+            ("/console/keys/{key_id}/revoke", "POST"),
+        ]
+    },
 }
 
 # Path parameters that name one of the tenant's stored objects: another tenant gets 404 for them.
@@ -163,6 +205,7 @@ OBJECT_PARAMS = {
     "alert_id",
     "response_id",
     "erasure_id",
+    "key_id",
     "case_id",
 }
 # `person_id` names a person *in the caller's own tenant* (an erasure or export of an unknown person is
@@ -205,6 +248,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("/v1/alerts/rules", "POST"): {**RULE, "rule_id": "another-rule", "name": "Another rule"},
     ("/v1/alerts/rules/{rule_id}", "PUT"): {**RULE, "name": "Renamed rule"},
     ("/v1/alerts/webhook", "PUT"): {"url": "https://hooks.example.com/touchpoint"},
+    ("/v1/keys", "POST"): {"kind": "write"},
     ("/v1/notifications/rules", "POST"): NOTIFICATION_RULE,
     ("/v1/notifications/rules/{rule_id}", "PUT"): NOTIFICATION_RULE,
     ("/v1/settings", "PUT"): {"currency": "EUR", "version": 0},

@@ -12,6 +12,7 @@ from chalice.test import Client
 from tests.conftest import TenantKeys, bearer, function_client
 from tests.functional.surveys.support import NPS_SURVEY, active_survey
 from touchpoint.alerts.models import FiredAlert
+from touchpoint.models.tenants import KeyKind
 from touchpoint.runtime import Runtime
 
 RULE: dict[str, Any] = {
@@ -114,6 +115,7 @@ def build_world(aws: Runtime, tenant: TenantKeys) -> World:
         "alert_id": alert.alert_id,
         "person_id": PERSON_ID,
         "erasure_id": erasure_id,
+        "key_id": aws.tenants.issue_key(tenant.tenant_id, KeyKind.WRITE)[1].key_id,  # a spare key
         "date": ALERT_DAY.isoformat(),
         "case_id": str(case["caseId"]),
     }
