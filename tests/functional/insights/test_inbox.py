@@ -26,7 +26,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2025, 6, day, hour, minute, tzinfo=UTC)
 
 
-ANSWERS = [
+ANSWERS: list[tuple[str, datetime, dict[str, Any]]] = [
     # id, time, keyword arguments of seed.response
     (
         "a1",
