@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from chalice.test import Client
@@ -35,6 +35,12 @@ BAD_DAY = LAST - timedelta(days=3)
 RANGE = f"from={(LAST - timedelta(days=PERIOD_DAYS - 1)).isoformat()}&to={LAST.isoformat()}"
 ALERT_ID = f"{BAD_DAY.isoformat()}_acme-secret-rule"
 RULE_BODY = {"name": "x", "metric": "nps", "condition": "below", "threshold": 1}
+NOTIFY_RULE = "nr-00000000ac3e"
+NOTIFY_BODY = {
+    "name": "x",
+    "conditions": {"score": {"kind": "nps", "max": 6}},
+    "destinations": {"digest_emails": ["ops@globex.example"]},
+}
 
 # (path, method) -> (concrete URL, JSON body or None, what the other tenant must get)
 REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
@@ -70,6 +76,30 @@ REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
     ("/v1/alerts/webhook", "GET"): ("/v1/alerts/webhook", None, "empty"),
     ("/v1/alerts/webhook", "PUT"): ("/v1/alerts/webhook", {"url": "http://127.0.0.1:9/other"}, "own"),
     ("/v1/alerts/webhook/rotate", "POST"): ("/v1/alerts/webhook/rotate", {}, "own"),
+    ("/v1/notifications/rules", "GET"): ("/v1/notifications/rules", None, "empty"),
+    ("/v1/notifications/rules", "POST"): ("/v1/notifications/rules", NOTIFY_BODY, "own"),
+    ("/v1/notifications/rules/{rule_id}", "GET"): (f"/v1/notifications/rules/{NOTIFY_RULE}", None, "404"),
+    ("/v1/notifications/rules/{rule_id}", "PUT"): (
+        f"/v1/notifications/rules/{NOTIFY_RULE}",
+        NOTIFY_BODY,
+        "404",
+    ),
+    ("/v1/notifications/rules/{rule_id}", "DELETE"): (f"/v1/notifications/rules/{NOTIFY_RULE}", None, "404"),
+    ("/v1/notifications/rules/{rule_id}/rotate-secret", "POST"): (
+        f"/v1/notifications/rules/{NOTIFY_RULE}/rotate-secret",
+        {},
+        "404",
+    ),
+    ("/v1/notifications/rules/{rule_id}/test", "POST"): (
+        f"/v1/notifications/rules/{NOTIFY_RULE}/test",
+        {},
+        "404",
+    ),
+    ("/v1/notifications/deliveries", "GET"): (
+        "/v1/notifications/deliveries?from=2024-01-01&to=2024-03-30",
+        None,
+        "empty",
+    ),
     ("/dashboard", "GET"): (f"/dashboard?{RANGE}", None, "empty"),
     ("/dashboard/comments", "GET"): (
         f"/dashboard/comments?metric=csat&date={BAD_DAY.isoformat()}&location=hamburg",
@@ -116,8 +146,45 @@ def world(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> Iterato
     from touchpoint.alerts.service import AlertDeps
 
     evaluate_after_rollup(aws, tenant.tenant_id, BAD_DAY, deps=AlertDeps(policy=RetryPolicy(max_attempts=1)))
+    _acme_notifications(aws, tenant.tenant_id)
     with function_client("insights") as client:
         yield client
+
+
+def _acme_notifications(aws: Runtime, tenant_id: str) -> None:
+    """A notification rule of acme's (Hamburg, with a webhook secret) and one failed delivery."""
+    from touchpoint.loop.notify_deliveries import NotificationDelivery
+    from touchpoint.loop.notify_rules import Destination, NotificationRule
+
+    moment = datetime(2024, 3, 1, 9, tzinfo=UTC)
+    rule = {
+        "name": "Hamburg detractors",
+        "conditions": {"score": {"kind": "nps", "max": 6}, "location_ids": ["hamburg"]},
+        "destinations": {"webhook_url": "http://127.0.0.1:9/acme"},
+    }
+    aws.notifications.put_rule(
+        NotificationRule(
+            **rule,
+            tenant_id=tenant_id,
+            rule_id=NOTIFY_RULE,
+            webhook_secret="whsec_YWNtZQ==",
+            created_at=moment,
+            updated_at=moment,
+        ),
+        create=True,
+    )
+    delivery = NotificationDelivery(
+        tenant_id=tenant_id,
+        delivery_id="msg_acme",
+        rule_id=NOTIFY_RULE,
+        destination=Destination.WEBHOOK,
+        survey_id="s-acme",
+        response_id="r-acme",
+        location_id="hamburg",
+        answered_at=moment,
+        created_at=moment,
+    )
+    assert aws.notifications.create_delivery(delivery) is None
 
 
 def _call(client: Client, method: str, url: str, body: object, headers: dict[str, str]) -> tuple[int, str]:
@@ -160,6 +227,8 @@ def test_another_tenants_key_learns_nothing(
     assert rule is not None and rule.name == "Hamburg CSAT" and rule.threshold == 3
     assert aws.tenants.get_tenant(tenant.tenant_id).config.webhook_url == "http://127.0.0.1:9/acme"  # type: ignore[union-attr]
     assert aws.alerts.get_alert(tenant.tenant_id, BAD_DAY, "acme-secret-rule") is not None
+    notify_rule = aws.notifications.get_rule(tenant.tenant_id, NOTIFY_RULE)
+    assert notify_rule is not None and notify_rule.webhook_secret == "whsec_YWNtZQ=="
     # The route's own key checks: no key -> 401, a key of the wrong kind -> 403.
     if not route.startswith("/dashboard"):
         assert _call(world, method, url, body, {})[0] == 401
