@@ -194,7 +194,8 @@ def test_the_packaged_template_tells_the_dispatcher_its_workers_name() -> None:
 
     merge = json.loads((FUNCTIONS_DIR / "rollup" / ".chalice" / "merge-template.json").read_text())
     handlers = {to_cfn_resource_name(f.name) for f in load_app("rollup").pure_lambda_functions}
-    assert handlers == {"Nightly", "Worker", "Retention"}  # Retention: touchpoint.privacy's daily run
+    # Retention: touchpoint.privacy's daily run; Notifications and Digest: touchpoint.loop's
+    assert handlers == {"Nightly", "Worker", "Retention", "Notifications", "Digest"}
     # the runtime is declared once, in infra/runtimes.json (infra/package.py writes it in)
     assert all("Runtime" not in merge["Resources"][h]["Properties"] for h in handlers)
     runtimes = json.loads((FUNCTIONS_DIR.parent / "infra" / "runtimes.json").read_text())
