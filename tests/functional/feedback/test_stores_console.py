@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Iterator
 from datetime import date
@@ -333,3 +334,33 @@ def test_the_touchpoint_page_links_downloads_that_an_editor_session_can_fetch(
         json.loads(console.http.get(base + "/qr.svg", headers=bearer(tenant.read_key)).body)["code"]
         == "forbidden"
     )
+
+
+def test_the_dev_server_and_the_public_host_route_the_stores_alerts_and_keys_consoles(
+    aws: Runtime, tenant: TenantKeys, console: Client
+) -> None:
+    from infra.stack import ROUTES
+    from touchpoint_cli.apps import load_app
+    from touchpoint_cli.devserver import Router, mount, route_owner
+    from touchpoint_cli.paths import HTTP_FUNCTIONS
+
+    apps = [mount(name, load_app(name)) for name in HTTP_FUNCTIONS]
+    owners = {
+        "/console/stores": "feedback",
+        "/console/stores/berlin": "feedback",
+        BERLIN_TILL + "/revoke": "feedback",
+        "/console/alerts": "insights",
+        "/console/alerts/rules/r1": "insights",
+        "/console/alerts/webhook/rotate": "insights",
+        "/console/keys": "insights",
+        "/console/keys/abc/rotate": "insights",
+        "/v1/keys": "insights",
+        "/v1/keys/abc/revoke": "insights",
+    }
+    for path, function in owners.items():
+        found = route_owner(apps, path)
+        assert found is not None and found.name == function, path
+        # CloudFront: the first matching pattern wins
+        assert next(f for pattern, f in ROUTES if fnmatch.fnmatchcase(path, pattern)) == function, path
+    answer = Router(apps, {}).handle("GET", "/console/stores?lang=en", bearer(tenant.admin_key), None)
+    assert answer["statusCode"] == 200 and "Berlin Mitte" in answer["body"]
