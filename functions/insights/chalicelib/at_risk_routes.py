@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import at_risk_views
 from chalicelib.loop_pages import page_error
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import READ, Principal
+from touchpoint.web.console.wiring import request_of
 from touchpoint.web.contract import DAY, LANG, Operation, Param
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
@@ -19,12 +20,6 @@ bp = Blueprint(__name__)
 DATE = Param("date", "the tenant-local day, YYYY-MM-DD (default: yesterday)", DAY)
 
 
-def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
-
-
 def _page_error(error: ApiError) -> Response:
     return page_error(bp.current_request, error)
 
@@ -32,13 +27,13 @@ def _page_error(error: ApiError) -> Response:
 @route(bp, "/v1/people/at-risk", access=READ, doc=Operation(query=(DATE,)))
 def get_people_at_risk(principal: Principal) -> dict[str, Any]:
     """People whose engagement score fell by 20 points or more in the 30 days up to `date`."""
-    return at_risk_views.at_risk_document(get_runtime(), principal, _request().query_params)
+    return at_risk_views.at_risk_document(get_runtime(), principal, request_of(bp).query_params)
 
 
 @route(bp, "/v1/people/at-risk.csv", access=READ, doc=Operation(query=(DATE,), media_type="text/csv"))
 def get_people_at_risk_csv(principal: Principal) -> Response:
     """The people at risk as CSV."""
-    return at_risk_views.at_risk_csv(get_runtime(), principal, _request().query_params)
+    return at_risk_views.at_risk_csv(get_runtime(), principal, request_of(bp).query_params)
 
 
 @route(
@@ -50,4 +45,4 @@ def get_people_at_risk_csv(principal: Principal) -> Response:
 )
 def get_at_risk_page(principal: Principal) -> Response:
     """The people at risk: score, change, last visit, last feedback, CLV to date, open a case."""
-    return at_risk_views.at_risk_page(get_runtime(), principal, _request())
+    return at_risk_views.at_risk_page(get_runtime(), principal, request_of(bp))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
 from chalicelib import case_views, inbox_views
 from chalicelib.inbox import DEFAULT_LIMIT, MAX_LIMIT, SENTIMENTS
@@ -13,14 +13,14 @@ from touchpoint.loop.bands import BAND_NAMES
 from touchpoint.models.surveys import CHANNELS
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import EDIT, READ, Principal
-from touchpoint.web.contract import FORM_FIELDS, FROM_DAY, LANG, TO_DAY, Operation, Param
+from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post, request_of
+from touchpoint.web.contract import FROM_DAY, LANG, TO_DAY, Operation, Param
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
 
 bp = Blueprint(__name__)
 
 HTML = "text/html"
-FORM = ["application/x-www-form-urlencoded"]
 ANSWERS = (
     Param("location", "only this store"),
     Param("survey", "only this survey"),
@@ -48,23 +48,13 @@ CASE_LIST = (
     Param("cursor", "where the previous page ended"),
     LANG,
 )
-FORM_POST = Operation(
-    body=FORM_FIELDS,
-    status=303,
-    statuses={
+FORM_POST = form_post(
+    {
         403: "a cross-site post",
         404: "the answer, person's store or case is not visible",
         409: "the case cannot change so",
-    },
-    html_errors=True,
-    media_type=HTML,
+    }
 )
-
-
-def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
 
 
 def _page_error(error: ApiError) -> Response:
@@ -74,7 +64,7 @@ def _page_error(error: ApiError) -> Response:
 @route(bp, "/v1/answers", access=READ, doc=Operation(query=ANSWERS))
 def get_answers(principal: Principal) -> dict[str, Any]:
     """The inbox as JSON: complete answers newest first, filtered, one page per call (`nextCursor`)."""
-    return inbox_views.answers_document(get_runtime(), principal, _request().query_params)
+    return inbox_views.answers_document(get_runtime(), principal, request_of(bp).query_params)
 
 
 @route(
@@ -86,7 +76,7 @@ def get_answers(principal: Principal) -> dict[str, Any]:
 )
 def get_inbox(principal: Principal) -> Response:
     """The inbox page: answers newest first with filters and an "open case" button."""
-    return inbox_views.inbox_page(get_runtime(), principal, _request())
+    return inbox_views.inbox_page(get_runtime(), principal, request_of(bp))
 
 
 @route(
@@ -94,7 +84,7 @@ def get_inbox(principal: Principal) -> Response:
 )
 def get_cases(principal: Principal) -> Response:
     """The case list: newest first, filtered by status, store and assignee, overdue cases marked."""
-    return case_views.cases_page(get_runtime(), principal, _request())
+    return case_views.cases_page(get_runtime(), principal, request_of(bp))
 
 
 @route(
@@ -102,13 +92,13 @@ def get_cases(principal: Principal) -> Response:
     "/dashboard/cases",
     access=EDIT,
     methods=["POST"],
-    content_types=FORM,
+    content_types=FORM_CONTENT_TYPES,
     on_error=_page_error,
     doc=FORM_POST,
 )
 def post_cases(principal: Principal) -> Response:
     """Open a case for an answer (`response_id`, `survey_id`) or a person (`person_id`)."""
-    return case_views.open_case(get_runtime(), principal, _request())
+    return case_views.open_case(get_runtime(), principal, request_of(bp))
 
 
 @route(
@@ -116,11 +106,11 @@ def post_cases(principal: Principal) -> Response:
     "/dashboard/cases/{case_id}",
     access=READ,
     on_error=_page_error,
-    doc=Operation(query=(LANG,), media_type=HTML),
+    doc=PAGE,
 )
 def get_case(principal: Principal, case_id: str) -> Response:
     """One case: its answer, history, notes, replies, consent and the forms to act on it."""
-    return case_views.case_page(get_runtime(), principal, _request(), case_id)
+    return case_views.case_page(get_runtime(), principal, request_of(bp), case_id)
 
 
 @route(
@@ -128,10 +118,10 @@ def get_case(principal: Principal, case_id: str) -> Response:
     "/dashboard/cases/{case_id}",
     access=EDIT,
     methods=["POST"],
-    content_types=FORM,
+    content_types=FORM_CONTENT_TYPES,
     on_error=_page_error,
     doc=FORM_POST,
 )
 def post_case(principal: Principal, case_id: str) -> Response:
     """Act on a case (`action` = status, assign, note or reply, with the `version` the form was made from)."""
-    return case_views.post_case(get_runtime(), principal, _request(), case_id)
+    return case_views.post_case(get_runtime(), principal, request_of(bp), case_id)

@@ -12,6 +12,7 @@ from chalice.test import Client
 
 from tests.conftest import TenantKeys, bearer, function_client, make_tenant, team_session
 from tests.functional.insights.seed import response, save_responses
+from tests.functional.insights.test_inbox import get
 from touchpoint.models.tenants import TenantConfig
 from touchpoint.runtime import Runtime
 from touchpoint.storage.lake_layout import people_export_keys
@@ -70,14 +71,6 @@ def acme(aws: Runtime) -> TenantKeys:
 def client(acme: TenantKeys) -> Iterator[Client]:
     with function_client("insights") as client:
         yield client
-
-
-def get(client: Client, path: str, headers: dict[str, str]) -> tuple[int, Any]:
-    answer = client.http.get(path, headers=headers)
-    text = answer.body.decode("utf-8")
-    if answer.headers.get("Content-Type", "").startswith("application/json"):
-        return answer.status_code, json.loads(text)
-    return answer.status_code, text
 
 
 def test_the_list_holds_exactly_the_people_who_fell_20_points_or_more(
