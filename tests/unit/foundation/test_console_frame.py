@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from touchpoint.web.auth import Principal
 from touchpoint.web.console import frame
 from touchpoint.web.errors import ApiError, forbidden, unauthorized
 from touchpoint.web.forms import read_form_fields, same_origin
+from touchpoint.web.templates import style_hash
 
 
 def _request(
@@ -75,6 +77,15 @@ def test_page_renders_in_the_frame_escaped_with_security_headers(templates: Any)
     assert "ann@acme.example" in response.body
     assert "script-src" not in response.headers["Content-Security-Policy"]
     assert str(response.headers["Content-Security-Policy"]).startswith("default-src 'none'")
+
+
+def test_the_inline_stylesheet_is_the_one_the_policy_allows(templates: Any) -> None:
+    response = frame.render_page(
+        templates, _request(), user(Role.ADMIN), "page.html", title="T", active="", body=""
+    )
+    [style] = re.findall(r"<style>(.*?)</style>", response.body, re.DOTALL)
+    assert style == frame.CSS and '"' in style  # not HTML-escaped: the browser hashes it as sent
+    assert style_hash(style) in response.headers["Content-Security-Policy"]
 
 
 def test_german_page_and_kiosk_label(templates: Any) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalice.app import Request, Response
+from markupsafe import Markup
 
 from touchpoint.models.users import Role
 from touchpoint.web.auth import Principal
@@ -171,7 +172,7 @@ def render_page(
         template,
         lang=lang,
         base=base,
-        css=CSS,
+        css=Markup(CSS),  # noqa: S704 (the stylesheet shipped with the package, not input; escaped, its hash fails)
         title=title,
         nav=navigation(principal, lang, base, active),
         who=who(principal, lang),
