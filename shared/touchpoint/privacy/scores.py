@@ -51,6 +51,8 @@ def scores_of(
                             "score30dAgo": _optional_float(row.get("score_30d_ago")),
                             "change": _optional_float(row.get("change")),
                             "atRisk": row.get("at_risk") == "true",
+                            "lastActiveDay": row.get("last_active_day") or None,
+                            "revenueToDate": _optional_float(row.get("revenue_to_date")),
                         }
                     )
         return rows

@@ -156,10 +156,11 @@ def test_the_export_holds_the_persons_engagement_scores_of_the_latest_days(
     first = date(2026, 1, 1)
     for offset in range(EXPORT_DAYS + 2):  # two files older than the export reads
         day = first + timedelta(days=offset)
-        rows = [f"{day},erin,{50 + offset}.5,,,false", f"{day},kim,10.0,40.0,-30.0,true"]
+        rows = [f"{day},erin,{50 + offset}.5,,,false,,0.0", f"{day},kim,10.0,40.0,-30.0,true,{day},12.0"]
         if offset == EXPORT_DAYS + 1:
-            rows[0] = f"{day},erin,20.0,55.0,-35.0,true"
-        body = "tenant_day,person,score,score_30d_ago,change,at_risk\n" + "\n".join(rows) + "\n"
+            rows[0] = f"{day},erin,20.0,55.0,-35.0,true,2026-01-20,99.5"
+        header = "tenant_day,person,score,score_30d_ago,change,at_risk,last_active_day,revenue_to_date"
+        body = header + "\n" + "\n".join(rows) + "\n"
         aws.lake.put_bytes(
             people_export_keys(tenant.tenant_id, day)[0], body.encode("utf-8"), content_type="text/csv"
         )
@@ -176,6 +177,9 @@ def test_the_export_holds_the_persons_engagement_scores_of_the_latest_days(
         "score30dAgo": 55.0,
         "change": -35.0,
         "atRisk": True,
+        "lastActiveDay": "2026-01-20",
+        "revenueToDate": 99.5,
     }
     assert scores["days"][0]["score30dAgo"] is None and scores["days"][0]["atRisk"] is False
+    assert scores["days"][0]["lastActiveDay"] is None and scores["days"][0]["revenueToDate"] == 0.0
     assert "kim" not in str(document)
