@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chalicelib.queries import parse_period, single
+from chalicelib.queries import parse_period, single_choice
 from touchpoint.alerts.models import DeliveryStatus, parse_alert_id
 from touchpoint.alerts.rules import MAX_RULES_PER_TENANT, AlertRule, AlertRuleInput
 from touchpoint.alerts.webhook import UnsafeWebhookUrlError, check_webhook_url
@@ -154,14 +154,7 @@ def list_alerts(
         now=today + timedelta(days=1),  # the default period ends today, not yesterday
         default_days=ALERT_LIST_DAYS,
     )
-    raw_status = single(params, "status")
-    status = None
-    if raw_status is not None:
-        try:
-            status = DeliveryStatus(raw_status)
-        except ValueError:
-            known = ", ".join(s.value for s in DeliveryStatus)
-            raise bad_request(f"status must be one of {known}", field="status") from None
+    status = single_choice(params, "status", DeliveryStatus)
     alerts = runtime.alerts.list_alerts(tenant_id, period.first, period.last, status=status)
     return [a.public() for a in alerts]
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from chalicelib.alerts_api import json_body
-from chalicelib.queries import params_of, parse_period, single
+from chalicelib.queries import params_of, parse_period, single_choice
 from touchpoint.alerts import standard_webhooks
 from touchpoint.alerts.webhook import DeliveryError, UnsafeWebhookUrlError, check_webhook_url
 from touchpoint.loop.notify import forget_rules
@@ -262,14 +262,7 @@ def list_deliveries(runtime: Runtime, principal: Principal, query: Any) -> dict[
     period = parse_period(
         params, timezone, now=datetime.now(UTC) + timedelta(days=1), default_days=DELIVERY_LIST_DAYS
     )
-    raw_status = single(params, "status")
-    status = None
-    if raw_status is not None:
-        try:
-            status = NotificationStatus(raw_status)
-        except ValueError:
-            known = ", ".join(s.value for s in NotificationStatus)
-            raise bad_request(f"status must be one of {known}", field="status") from None
+    status = single_choice(params, "status", NotificationStatus)
     found = runtime.notifications.list_deliveries(
         principal.tenant_id,
         _day_start(period.first, timezone),

@@ -11,13 +11,16 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from touchpoint.models.inputs import query_date
 from touchpoint.models.metrics import MetricPoint
 from touchpoint.storage.metrics import StoredPoint
 from touchpoint.web.errors import bad_request
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -70,6 +73,18 @@ def single(params: Mapping[str, list[str]], name: str) -> str | None:
     if len(values) > 1:
         raise bad_request(f"query parameter {name} may be given once", field=name)
     return values[0] if values else None
+
+
+def single_choice(params: Mapping[str, list[str]], name: str, choices: type[Choice]) -> Choice | None:
+    """The one value of a parameter as a member of `choices` (400 naming them when it is none)."""
+    raw = single(params, name)
+    if raw is None:
+        return None
+    try:
+        return choices(raw)
+    except ValueError:
+        known = ", ".join(c.value for c in choices)
+        raise bad_request(f"{name} must be one of {known}", field=name) from None
 
 
 def _day(params: Mapping[str, list[str]], name: str) -> date | None:
