@@ -61,7 +61,9 @@ class Cursor:
     def decode(text: str) -> Cursor:
         """The cursor of `text` (400 naming `cursor` when it is not one this inbox made)."""
         try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("utf-8")
+            raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True).decode(
+                "utf-8"
+            )
             moment, response_id = raw.split("|", 1)
             submitted_at = datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
         except (binascii.Error, UnicodeDecodeError, ValueError):
