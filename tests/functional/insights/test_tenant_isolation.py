@@ -36,6 +36,7 @@ RANGE = f"from={(LAST - timedelta(days=PERIOD_DAYS - 1)).isoformat()}&to={LAST.i
 ALERT_ID = f"{BAD_DAY.isoformat()}_acme-secret-rule"
 RULE_BODY = {"name": "x", "metric": "nps", "condition": "below", "threshold": 1}
 NOTIFY_RULE = "nr-00000000ac3e"
+ACME_CASE = "20240528100000-resp-wait-0001"  # the case of acme's first bad-day answer
 NOTIFY_BODY = {
     "name": "x",
     "conditions": {"score": {"kind": "nps", "max": 6}},
@@ -133,6 +134,24 @@ REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
         None,
         "empty",
     ),
+    # the inbox, the case pages and the people at risk: globex sees its own (empty) lists, never acme's
+    ("/v1/answers", "GET"): (f"/v1/answers?{RANGE}", None, "empty"),
+    ("/dashboard/inbox", "GET"): (f"/dashboard/inbox?{RANGE}", None, "empty"),
+    ("/dashboard/cases", "GET"): ("/dashboard/cases", None, "empty"),
+    ("/dashboard/cases", "POST"): (
+        "/dashboard/cases",
+        "response_id=resp-wait-0001&survey_id=store-csat",
+        "404",
+    ),
+    ("/dashboard/cases/{case_id}", "GET"): (f"/dashboard/cases/{ACME_CASE}", None, "404"),
+    ("/dashboard/cases/{case_id}", "POST"): (
+        f"/dashboard/cases/{ACME_CASE}",
+        "action=note&note=x&version=1",
+        "404",
+    ),
+    ("/v1/people/at-risk", "GET"): (f"/v1/people/at-risk?date={BAD_DAY.isoformat()}", None, "empty"),
+    ("/v1/people/at-risk.csv", "GET"): (f"/v1/people/at-risk.csv?date={BAD_DAY.isoformat()}", None, "empty"),
+    ("/dashboard/at-risk", "GET"): (f"/dashboard/at-risk?date={BAD_DAY.isoformat()}", None, "empty"),
 }
 PUBLIC_ROUTES = {
     ("/health", "GET"),
@@ -174,6 +193,7 @@ def world(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> Iterato
 
     evaluate_after_rollup(aws, tenant.tenant_id, BAD_DAY, deps=AlertDeps(policy=RetryPolicy(max_attempts=1)))
     _acme_notifications(aws, tenant.tenant_id)
+    _acme_case_and_people_at_risk(aws, tenant.tenant_id)
     with function_client("insights") as client:
         yield client
 
@@ -214,6 +234,31 @@ def _acme_notifications(aws: Runtime, tenant_id: str) -> None:
     assert aws.notifications.create_delivery(delivery) is None
 
 
+def _acme_case_and_people_at_risk(aws: Runtime, tenant_id: str) -> None:
+    """A case of acme's (Hamburg) and a score file with one of acme's people at risk."""
+    from touchpoint.models.cases import Case
+    from touchpoint.storage.cases import CaseChange
+    from touchpoint.storage.lake_layout import people_export_keys
+
+    opened = datetime(2024, 5, 28, 10, 5, tzinfo=UTC)
+    case = Case(
+        tenant_id=tenant_id,
+        case_id=ACME_CASE,
+        source="answer",
+        trigger="csat_low",
+        response_id="resp-wait-0001",
+        survey_id="store-csat",
+        location_id="hamburg",
+        opened_at=opened,
+        opened_by="system:case_rules",
+        due_at=opened + timedelta(hours=48),
+    )
+    aws.cases.create(case, CaseChange())
+    header = "tenant_day,person,score,score_30d_ago,change,at_risk,last_active_day,revenue_to_date"
+    body = f"{header}\n{BAD_DAY},hamburg-regular,20.0,70.0,-50.0,true,{BAD_DAY},4.2\n"
+    aws.lake.put_bytes(people_export_keys(tenant_id, BAD_DAY)[0], body.encode(), content_type="text/csv")
+
+
 def _call(client: Client, method: str, url: str, body: object, headers: dict[str, str]) -> tuple[int, str]:
     if isinstance(body, str):  # a console form
         data, extra = body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
@@ -241,7 +286,7 @@ def test_another_tenants_key_learns_nothing(
     url, body, expect = REQUESTS[(route, method)]
     auth = (
         session_headers(aws, other_tenant.read_key)
-        if route.startswith("/dashboard")
+        if route.startswith("/dashboard") and kind is KeyKind.READ
         else bearer(other_tenant.key(kind))
     )
     status, text = _call(world, method, url, body, auth)
