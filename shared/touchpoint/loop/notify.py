@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -28,26 +29,31 @@ if TYPE_CHECKING:
 
 #: How long a container keeps a tenant's rules before reading them again (seconds).
 RULES_CACHE_S = 60.0
-_rules_cache: dict[str, tuple[float, list[NotificationRule]]] = {}
+#: runtime -> tenant -> (expiry, rules): a new runtime (tests, the local stack) starts afresh.
+_rules_cache: weakref.WeakKeyDictionary[Runtime, dict[str, tuple[float, list[NotificationRule]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def cached_rules(runtime: Runtime, tenant_id: str) -> list[NotificationRule]:
     """The tenant's rules, read at most once per RULES_CACHE_S in this container."""
     now = time.monotonic()
-    hit = _rules_cache.get(tenant_id)
+    cache = _rules_cache.setdefault(runtime, {})
+    hit = cache.get(tenant_id)
     if hit is not None and hit[0] > now:
         return hit[1]
     rules = runtime.notifications.list_rules(tenant_id)
-    _rules_cache[tenant_id] = (now + RULES_CACHE_S, rules)
+    cache[tenant_id] = (now + RULES_CACHE_S, rules)
     return rules
 
 
 def forget_rules(tenant_id: str | None = None) -> None:
     """Drop the cached rules of one tenant (after a change in this container) or of all."""
-    if tenant_id is None:
-        _rules_cache.clear()
-    else:
-        _rules_cache.pop(tenant_id, None)
+    for cache in list(_rules_cache.values()):
+        if tenant_id is None:
+            cache.clear()
+        else:
+            cache.pop(tenant_id, None)
 
 
 def queue_message(delivery: NotificationDelivery) -> str:
