@@ -27,11 +27,18 @@ def _drain_queue() -> None:
 
 
 class NotificationPoller:
-    """Calls `drain` every `interval` seconds in a daemon thread until stopped."""
+    """Calls `drain` every `interval` seconds in a daemon thread (`name`) until stopped (also used for
+    the local rollup recomputations, `touchpoint_cli.rollup_poller`)."""
 
-    def __init__(self, interval: float = POLL_SECONDS, drain: Callable[[], None] = _drain_queue) -> None:
+    def __init__(
+        self,
+        interval: float = POLL_SECONDS,
+        drain: Callable[[], None] = _drain_queue,
+        name: str = "touchpoint-notifications",
+    ) -> None:
         self._interval = interval
         self._drain = drain
+        self._name = name
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -43,7 +50,7 @@ class NotificationPoller:
     def start(self) -> None:
         """Start polling in the background."""
         self._stopped.clear()
-        self._thread = threading.Thread(target=self._run, name="touchpoint-notifications", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -51,7 +58,10 @@ class NotificationPoller:
             try:
                 self._drain()
             except Exception:
-                logger.exception("local notification delivery failed; trying again at the next poll")
+                logger.exception(
+                    "local background work failed; trying again at the next poll",
+                    extra={"thread": self._name},
+                )
 
     def stop(self) -> None:
         """Stop polling and wait for the thread to end."""

@@ -22,6 +22,7 @@ from touchpoint_cli.moto_threads import serialize_dynamodb_writes
 from touchpoint_cli.notification_poller import NotificationPoller
 from touchpoint_cli.paths import ALL_FUNCTIONS, HTTP_FUNCTIONS, LOCAL_STATE_DIR
 from touchpoint_cli.resources import deploy_stack
+from touchpoint_cli.rollup_poller import rollup_poller
 
 LOCAL_REGION = "eu-central-1"
 DEMO_TENANT = "demo"
@@ -80,6 +81,7 @@ class LocalStack:
         self._moto: Any = None
         self._server: DevServer | None = None
         self._poller: NotificationPoller | None = None
+        self._rollups: NotificationPoller | None = None
         self._saved_env: dict[str, str | None] = {}
         self.info: LocalInfo | None = None
 
@@ -110,6 +112,8 @@ class LocalStack:
         self.info = self._seed(self._server.url, aws_url)
         self._poller = NotificationPoller()  # delivers queued notifications (the SQS event source's part)
         self._poller.start()
+        self._rollups = rollup_poller()  # runs the days marked dirty (the hourly dispatcher's part)
+        self._rollups.start()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "local.json").write_text(
             json.dumps(asdict(self.info), indent=2) + "\n", encoding="utf-8"
@@ -140,6 +144,9 @@ class LocalStack:
         if self._poller is not None:
             self._poller.stop()
             self._poller = None
+        if self._rollups is not None:
+            self._rollups.stop()
+            self._rollups = None
         if self._server is not None:
             self._server.stop()
             self._server = None
