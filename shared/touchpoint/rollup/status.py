@@ -14,7 +14,8 @@ States (`GET /v1/rollups`, the console's rollups page), from the state table
 
 A backfill or a re-run marks days dirty (`RollupStateRepository.mark_dirty`, also days never
 rolled up); the hourly dispatcher (`touchpoint.rollup.schedule`) then runs them with the tenant's
-current config, as it runs late-event days. Only days that have begun in the tenant's time zone
+current config, as it runs late-event days (the local stack: a thread of `touchpoint dev`, every
+minute, `touchpoint_cli.rollup_poller`). Only days that have begun in the tenant's time zone
 can be asked for, at most `MAX_DAYS` at once.
 """
 
