@@ -21,8 +21,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from chalicelib.comment_drilldown import ResponseSource, local_bounds
+from chalicelib.comment_drilldown import ResponseSource
 from chalicelib.queries import Period, local_today, parse_period, single
 from touchpoint.loop.bands import BAND_NAMES, band, band_of
 from touchpoint.models.surveys import iso_utc
@@ -175,6 +176,15 @@ def matches(response: StoredResponse, query: InboxQuery) -> bool:
     return True
 
 
+def period_bounds(period: Period, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants (aware) at which the period's first day begins and its last day ends
+    (a Berlin day lasts 23 or 25 hours on the DST changes, as the engine counts it)."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(period.first, time(), zone).astimezone(UTC)
+    end = datetime.combine(period.last + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
 def _order(response: StoredResponse) -> tuple[datetime, str]:
     return (response.submitted_at.astimezone(UTC), response.response_id)
 
@@ -199,7 +209,7 @@ def answers_page(
     principal: Principal | None,
 ) -> tuple[list[StoredResponse], Cursor | None]:
     """The answers of one page (complete, in scope, meeting the filters) and the next page's cursor."""
-    start, end = local_bounds(query.period, timezone)
+    start, end = period_bounds(query.period, timezone)
     if query.cursor is not None:
         end = min(end, query.cursor.submitted_at + timedelta(microseconds=1))
     found: list[StoredResponse] = []

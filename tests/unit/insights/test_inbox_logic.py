@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -137,3 +137,10 @@ def test_the_score_file_reader_takes_old_files_without_the_action_columns() -> N
         "false\n", "false,2025-06-09,12.5\n"
     )
     assert parse_scores(new) == [PersonScore("p1", 40.5, None, None, date(2025, 6, 9), 12.5)]
+
+
+def test_the_period_spans_tenant_local_days_across_a_dst_change() -> None:
+    period = query(**{"from": "2025-03-30", "to": "2025-03-30"}).period
+    start, end = inbox.period_bounds(period, "Europe/Berlin")
+    assert (start, end) == (datetime(2025, 3, 29, 23, tzinfo=UTC), datetime(2025, 3, 30, 22, tzinfo=UTC))
+    assert end - start == timedelta(hours=23)
