@@ -15,8 +15,6 @@ from chalice.app import Chalice
 
 from chalicelib.dispatch import dispatch_scheduled
 from chalicelib.worker import run_worker
-from touchpoint.loop.digest import run_digests
-from touchpoint.loop.notify_delivery import process_batch
 from touchpoint.observability import logger, metrics, tracer
 from touchpoint.privacy.scheduled import handle_scheduled
 from touchpoint.runtime import get_runtime
@@ -60,6 +58,8 @@ def retention(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 @metrics.log_metrics
 def notifications(event: dict[str, Any], context: LambdaContext) -> Any:
     """SQS event source of the notifications queue: delivers each message (partial batch failures)."""
+    from touchpoint.loop.notify_delivery import process_batch  # only this function's cold start pays
+
     return process_batch(get_runtime(), event, context)
 
 
@@ -69,4 +69,6 @@ def notifications(event: dict[str, Any], context: LambdaContext) -> Any:
 @metrics.log_metrics
 def digest(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Hourly EventBridge target: the notification digests of tenants for which it is 08:00."""
+    from touchpoint.loop.digest import run_digests
+
     return run_digests(get_runtime())

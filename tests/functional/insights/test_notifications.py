@@ -258,3 +258,25 @@ def test_without_a_case_the_link_opens_the_inbox_on_the_answers_survey_store_and
     assert stored is not None and aws.cases.get("acme", case_id_for_response(stored)) is None
     day = stored.submitted_at.date().isoformat()  # the tenant's time zone is UTC
     assert data["path"] == f"/dashboard/inbox?survey={hamburg}&from={day}&to={day}&location=hamburg"
+
+
+def test_the_rollup_functions_notifications_and_digest_are_wired(
+    aws: Runtime, tenant: TenantKeys, hamburg: str
+) -> None:
+    with webhook_server() as server:
+        create_rule(tenant, rule_body(server.url))
+        answer(tenant, hamburg)
+        [message] = aws.notification_queue.receive()
+        record = {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": {"ApproximateReceiveCount": "1"},
+            "eventSource": "aws:sqs",
+        }
+        with function_client("rollup") as client:
+            delivered = client.lambda_.invoke("notifications", {"Records": [record]})
+            digest = client.lambda_.invoke("digest", {"source": "aws.events"})
+        assert delivered.payload == {"batchItemFailures": []}
+        assert len(server.received) == 1
+    assert digest.payload == {"sent": 0, "failed": [], "skipped": "no sender address"}
