@@ -58,6 +58,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/console/surveys*", "surveys"),
     ("/console/alerts*", "insights"),
     ("/console/keys*", "insights"),
+    ("/console/users*", "insights"),
+    ("/v1/audit*", "insights"),
     ("/v1/keys*", "insights"),
     ("/console/settings*", "insights"),
     ("/console/rollups*", "insights"),

@@ -9,6 +9,7 @@ from chalicelib import alerts_api, api_document, csv_export, views
 from chalicelib.alerts_console_routes import bp as alerts_console_routes
 from chalicelib.keys_routes import bp as keys_routes
 from chalicelib.account_routes import bp as account_routes
+from chalicelib.users_routes import bp as users_routes
 from chalicelib.cases_routes import bp as cases_routes
 from chalicelib.at_risk_routes import bp as at_risk_routes
 from chalicelib.inbox_routes import bp as inbox_routes
@@ -33,6 +34,7 @@ get_base_path_settings()  # TOUCHPOINT_BASE_PATH, the prefix of links and redire
 app = Chalice(app_name="touchpoint-insights")
 register_observability(app)
 app.register_blueprint(account_routes)
+app.register_blueprint(users_routes)
 app.register_blueprint(settings_routes)
 app.register_blueprint(cases_routes)
 app.register_blueprint(inbox_routes)

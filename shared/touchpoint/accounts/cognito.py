@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
+
+from touchpoint.observability import logger
 
 #: Cognito errors meaning "wrong e-mail or password" (never say which).
 _BAD_CREDENTIALS = {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}
@@ -42,7 +44,21 @@ def _refused(error: ClientError) -> DirectoryError:
         return DirectoryError("code")
     if code in ("UsernameExistsException", "AliasExistsException"):
         return DirectoryError("exists")
+    if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500) < 500:
+        # any other refusal (an unknown challenge session, a user or code Cognito does not know)
+        logger.warning("Cognito refused", extra={"code": code})
+        return DirectoryError("credentials")
     raise error
+
+
+def _call(operation: Any, **arguments: Any) -> Any:
+    """One Cognito call; its refusals as DirectoryError (input botocore refuses to send counts as one)."""
+    try:
+        return operation(**arguments)
+    except ParamValidationError:
+        raise DirectoryError("credentials", "the input cannot be sent to Cognito") from None
+    except ClientError as error:
+        raise _refused(error) from None
 
 
 @dataclass(frozen=True)
@@ -99,45 +115,36 @@ class CognitoDirectory:
 
     def create_user(self, email: str, temporary_password: str) -> str:
         """Create a user who must choose a password at first sign-in; their `sub` (Touchpoint's user id)."""
-        try:
-            created = self._cognito.admin_create_user(
-                UserPoolId=self.ids.pool_id,
-                Username=email,
-                TemporaryPassword=temporary_password,
-                MessageAction="SUPPRESS",
-                UserAttributes=[
-                    {"Name": "email", "Value": email},
-                    {"Name": "email_verified", "Value": "true"},
-                ],
-            )
-        except ClientError as error:
-            raise _refused(error) from None
+        created = _call(
+            self._cognito.admin_create_user,
+            UserPoolId=self.ids.pool_id,
+            Username=email,
+            TemporaryPassword=temporary_password,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        )
         attributes = {a["Name"]: a["Value"] for a in created["User"].get("Attributes", [])}
         return str(attributes.get("sub") or created["User"]["Username"])
 
     def sign_in(self, email: str, password: str) -> SignInStep:
         """Check e-mail and password (USER_PASSWORD_AUTH)."""
-        try:
-            answer = self._cognito.initiate_auth(
-                ClientId=self.ids.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": email, "PASSWORD": password},
-            )
-        except ClientError as error:
-            raise _refused(error) from None
+        answer = _call(
+            self._cognito.initiate_auth,
+            ClientId=self.ids.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
         return self._step(answer)
 
     def set_first_password(self, email: str, session: str, new_password: str) -> SignInStep:
         """Answer NEW_PASSWORD_REQUIRED with the person's own password."""
-        try:
-            answer = self._cognito.respond_to_auth_challenge(
-                ClientId=self.ids.client_id,
-                ChallengeName="NEW_PASSWORD_REQUIRED",
-                Session=session,
-                ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password},
-            )
-        except ClientError as error:
-            raise _refused(error) from None
+        answer = _call(
+            self._cognito.respond_to_auth_challenge,
+            ClientId=self.ids.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=session,
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password},
+        )
         return self._step(answer)
 
     @staticmethod
@@ -152,20 +159,20 @@ class CognitoDirectory:
     def forgot_password(self, email: str) -> None:
         """Have Cognito e-mail a reset code (says nothing about whether the e-mail is known)."""
         try:
-            self._cognito.forgot_password(ClientId=self.ids.client_id, Username=email)
-        except ClientError as error:
-            refused = _refused(error)
+            _call(self._cognito.forgot_password, ClientId=self.ids.client_id, Username=email)
+        except DirectoryError as refused:
             if refused.reason != "credentials":
-                raise refused from None
+                raise
 
     def confirm_forgot_password(self, email: str, code: str, new_password: str) -> None:
         """Set a new password with the e-mailed code."""
-        try:
-            self._cognito.confirm_forgot_password(
-                ClientId=self.ids.client_id, Username=email, ConfirmationCode=code, Password=new_password
-            )
-        except ClientError as error:
-            raise _refused(error) from None
+        _call(
+            self._cognito.confirm_forgot_password,
+            ClientId=self.ids.client_id,
+            Username=email,
+            ConfirmationCode=code,
+            Password=new_password,
+        )
 
     def remove(self, email: str) -> None:
         """Sign the user out everywhere, disable and delete them (already gone: nothing to do)."""

@@ -52,6 +52,26 @@ BASE_BODIES = VALID_BODIES
 FORM_BODIES = {
     ("/f/{token}", "POST"): {"nps": "9", "comment": "gut"},
     ("/dashboard/login", "POST"): {"key": "tpr_x", "next": "/dashboard"},
+    ("/dashboard/login/account", "POST"): {
+        "email": "a@example.com",
+        "password": "Pass-word-123",
+        "next": "/dashboard",
+    },
+    ("/dashboard/login/new-password", "POST"): {
+        "email": "a@example.com",
+        "challenge": "c",
+        "password": "p",
+        "password2": "p",
+    },
+    ("/dashboard/login/reset", "POST"): {"email": "a@example.com"},
+    ("/dashboard/login/reset/confirm", "POST"): {
+        "email": "a@example.com",
+        "code": "1",
+        "password": "p",
+        "password2": "p",
+    },
+    ("/console/users", "POST"): {"email": "new@example.com", "role": "viewer", "location": "berlin"},
+    ("/console/users/{user_id}", "POST"): {"role": "editor", "location": "berlin"},
     ("/console/stores", "POST"): {"location_id": "koeln", "name": "Köln"},
     ("/console/stores/{location_id}", "POST"): {"name": "Berlin", "default_language": "de"},
     ("/console/stores/{location_id}/touchpoints", "POST"): {

@@ -1,6 +1,7 @@
 """Every route x every caller: the outcome follows from the route's declared Access, no cell unexplained.
 
-Callers: no key, a malformed key, tenant A's write/read/admin keys and tenant B's write/read/admin keys.
+Callers: no key, a malformed key, tenant A's write/read/admin keys, tenant B's write/read/admin keys, and
+tenant A's signed-in team members: a viewer, an editor, an admin and an editor limited to the Berlin store.
 The expected outcome of each cell is `expected()` below, a rule over the route's `Access` and its
 path parameters. `DECLARED` lists every route with the key kinds it must accept, so a new route (or a
 changed Access) fails here until someone writes down what it should do.
@@ -16,10 +17,11 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import TenantKeys, bearer, function_client
+from tests.conftest import TenantKeys, bearer, function_client, team_session
 from tests.functional.surveys.support import NPS_SURVEY
 from tests.functional.trust.world import LOCATION, RULE, TOUCHPOINT, World, build_world
 from touchpoint.models.tenants import KeyKind
+from touchpoint.models.users import Role
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import Access
 from touchpoint.web.routing import route_access
@@ -148,6 +150,23 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
     ("insights", "/dashboard/cases", "POST"): frozenset({A}),
     ("insights", "/dashboard/cases/{case_id}", "GET"): frozenset({R, A}),
     ("insights", "/dashboard/cases/{case_id}", "POST"): frozenset({A}),
+    ("insights", "/v1/audit", "GET"): frozenset({A}),
+    **{
+        ("insights", p, m): frozenset({A})
+        for p in ("/console/users", "/console/users/{user_id}")
+        for m in ("GET", "POST")
+    },
+    ("insights", "/console/users/{user_id}/remove", "POST"): frozenset({A}),
+    **{
+        ("insights", "/dashboard/login" + p, m): PUBLIC
+        for p, m in [
+            ("/account", "POST"),
+            ("/new-password", "POST"),
+            ("/reset", "GET"),
+            ("/reset", "POST"),
+            ("/reset/confirm", "POST"),
+        ]
+    },
     ("insights", "/dashboard/login", "GET"): PUBLIC,
     ("insights", "/dashboard/login", "POST"): PUBLIC,
     ("insights", "/dashboard/logout", "POST"): PUBLIC,
@@ -199,6 +218,7 @@ DECLARED: dict[tuple[str, str, str], frozenset[KeyKind] | str] = {
 # Path parameters that name one of the tenant's stored objects: another tenant gets 404 for them.
 OBJECT_PARAMS = {
     "survey_id",
+    "user_id",
     "location_id",
     "touchpoint_id",
     "rule_id",
@@ -269,6 +289,8 @@ BODIES: dict[tuple[str, str], Any] = {
 FORM = "application/x-www-form-urlencoded"
 
 MALFORMED = "not-a-touchpoint-key"
+SCOPED_STORE = "berlin"  # the store of the store-scoped team member
+OTHER_STORE = "hamburg"  # another store of tenant A: the store-scoped member's paths name it
 
 
 @dataclass(frozen=True)
@@ -279,6 +301,8 @@ class Caller:
     kind: KeyKind | None  # None: no key or a malformed key
     tenant: str  # "A", "B" or "-"
     malformed: bool = False
+    role: Role | None = None  # a signed-in team member of tenant A (their session cookie, no key)
+    stores: tuple[str, ...] = ()  # that member's store scope (empty: every store)
 
 
 CALLERS = [
@@ -286,6 +310,8 @@ CALLERS = [
     Caller("malformed key", None, "-", malformed=True),
     *[Caller(f"B {k.value}", k, "B") for k in KeyKind],  # other tenant first: A's objects still exist
     *[Caller(f"A {k.value}", k, "A") for k in KeyKind],
+    *[Caller(f"A {r.value} user", None, "A", role=r) for r in Role],
+    Caller("A Berlin-scoped editor", None, "A", role=Role.EDITOR, stores=(SCOPED_STORE,)),
 ]
 
 
@@ -296,6 +322,10 @@ def path_params(path: str) -> set[str]:
 
 def expected(access: Access, path: str, method: str, caller: Caller) -> str:
     """The outcome of one cell: 'not-denied', '401', '403', '404', 'not-denied-no-leak', 'sign-in 401|403'."""
+    if (path, method) == ACCOUNT_LOGIN:
+        return "401"  # the e-mail sign-in with an empty form: a key or a cookie is no e-mail and password
+    if caller.role is not None:
+        return expected_for_member(access, path, method, caller)
     if (path, method) == LOGIN:
         return "303" if caller.kind is KeyKind.READ else "401"
     if access.public:
@@ -313,11 +343,63 @@ def expected(access: Access, path: str, method: str, caller: Caller) -> str:
     return "not-denied-no-leak"
 
 
+# Team members: their session is no key, so routes that take no team sessions answer 401; a role below
+# the route's least role 403; a store manager naming a store outside their scope 404, whatever the
+# route, and tenant-wide data (a company total) is refused to them with a 403 that says so.
+SCOPED_OUTCOME = "not-denied or tenant-wide 403"
+SCOPE_REFUSAL = "tenant-wide"
+ACCOUNT_LOGIN = ("/dashboard/login/account", "POST")
+# Tenant-wide console actions a store manager is refused (403) whatever their role: creating a store
+# (it would lie outside their scope) and the alert rules and webhook (they belong to the whole tenant).
+SCOPED_REFUSED = {("/console/stores", "POST")}
+SCOPED_REFUSED_PREFIXES = ("/console/alerts",)
+
+
+def expected_for_member(access: Access, path: str, method: str, caller: Caller) -> str:
+    """The outcome of a team member's cell (`expected` for callers with a role)."""
+    assert caller.role is not None
+    if (path, method) == LOGIN:
+        return "401"
+    if access.public:
+        return "not-denied"
+    if access.least_role is None:
+        return "401"
+    if not caller.role.at_least(access.least_role):
+        return "sign-in 403" if (path, method) in SIGN_IN_PAGES else "403"
+    if caller.stores and ((path, method) in SCOPED_REFUSED or path.startswith(SCOPED_REFUSED_PREFIXES)):
+        return "403"
+    named = store_named(path, caller)
+    if caller.stores and named is not None and named not in caller.stores:
+        return "404"
+    return SCOPED_OUTCOME if caller.stores else "not-denied"
+
+
+def store_named(path: str, caller: Caller) -> str | None:
+    """The store a cell's path names: tenant A's other store for the store-scoped member, else the world's."""
+    if "location_id" not in path_params(path):
+        return None
+    return OTHER_STORE if caller.stores else str(LOCATION["location_id"])
+
+
+def member_sessions(aws: Runtime, tenant: TenantKeys) -> dict[str, dict[str, str]]:
+    """A session (cookie headers) for each team member caller, in tenant A."""
+    return {
+        c.name: team_session(aws, tenant.tenant_id, c.role.value, locations=c.stores)
+        for c in CALLERS
+        if c.role is not None
+    }
+
+
 def _request(
-    path: str, method: str, content_types: list[str], caller: Caller, keys: dict[str, TenantKeys]
+    path: str,
+    method: str,
+    content_types: list[str],
+    caller: Caller,
+    keys: dict[str, TenantKeys],
+    sessions: dict[str, dict[str, str]],
 ) -> tuple[dict[str, str], bytes | None]:
     """Headers and body of one cell's request."""
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(sessions.get(caller.name, {}))
     if caller.malformed:
         headers.update(bearer(MALFORMED))
     elif caller.kind is not None:
@@ -349,6 +431,8 @@ def _check(outcome: str, status: int, text: str, world: World, url: str) -> str 
         return f"stack trace in the body ({status})"
     if status >= 500:
         return f"server error {status}: {text[:200]}"
+    if outcome == SCOPED_OUTCOME and (status == 401 or (status == 403 and SCOPE_REFUSAL not in text)):
+        return f"denied with {status}: {text[:200]}"
     if outcome in ("not-denied", "not-denied-no-leak") and status in (401, 403):
         return f"denied with {status}: {text[:200]}"
     if outcome in ("303", "401", "403", "404") and status != int(outcome):
@@ -382,9 +466,12 @@ def test_every_route_is_declared() -> None:
 
 @pytest.mark.parametrize("function_name", HTTP_FUNCTIONS)
 def test_authorization_matrix(
-    function_name: str, world: World, tenant: TenantKeys, other_tenant: TenantKeys
+    function_name: str, world: World, tenant: TenantKeys, other_tenant: TenantKeys, aws: Runtime
 ) -> None:
     keys = {"A": tenant, "B": other_tenant}
+    sessions = member_sessions(aws, tenant)
+    aws.locations.create_location(tenant.tenant_id, OTHER_STORE, "Acme Hamburg")
+    world.params["user_id"] = next(u.user_id for u in aws.users.list(tenant.tenant_id))
     app = load_app(function_name)
     failures: list[str] = []
     cells = 0
@@ -393,8 +480,9 @@ def test_authorization_matrix(
             for (path, method), access in route_access(app).items():
                 assert access is not None
                 content_types = list(app.routes[path][method].content_types)
-                headers, body = _request(path, method, content_types, caller, keys)
-                url = world.fill(path)
+                headers, body = _request(path, method, content_types, caller, keys, sessions)
+                named = store_named(path, caller)
+                url = world.fill(path.replace("{location_id}", named) if named else path)
                 status, text = _cell(client, method, url, headers, body)
                 problem = _check(expected(access, path, method, caller), status, text, world, url)
                 cells += 1
