@@ -255,7 +255,7 @@ def preview(runtime: Runtime, request: Request, principal: Principal, survey_id:
     params: dict[str, str] = dict(request.query_params or {})
     wanted = params.get("lang")
     language = wanted if wanted in survey.languages else survey.default_language
-    page = form_page(PageContext(language), survey, "preview")
+    page = form_page(PageContext(language), survey, "preview", preview=True)
     return Response(body=page, status_code=200, headers=dict(HTML_HEADERS))
 
 

@@ -198,9 +198,11 @@ def form_page(
     errors: Mapping[str, str] | None = None,
     notice: str | None = None,
     contact_error: str | None = None,
+    preview: bool = False,
 ) -> str:
     """The form of a survey, with the respondent's values and errors when it is shown again
-    (`contact_error`: the problem with the optional contact, shown next to it)."""
+    (`contact_error`: the problem with the optional contact, shown next to it). A `preview` (the
+    console's) is the same form with a note that it sends nothing and its button disabled."""
     language = ctx.language
     values = values or {}
     errors = errors or {}
@@ -218,7 +220,8 @@ def form_page(
         title,
         questions=questions,
         summary=summary,
-        notice=notice,
+        notice=text(language, "preview_notice") if preview else notice,
+        preview=preview,
         form_token=form_token,
         honeypot=HONEYPOT_FIELD,
         token_field=FORM_TOKEN_FIELD,

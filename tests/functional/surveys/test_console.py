@@ -278,7 +278,9 @@ def test_the_preview_is_the_respondents_form(client: Client, tenant: TenantKeys,
     survey = aws.surveys.get("acme", survey_id)
     assert isinstance(survey, Survey)
     assert page.status_code == 200
-    assert _body(page) == form_page(PageContext("en"), survey, "preview")
+    assert _body(page) == form_page(PageContext("en"), survey, "preview", preview=True)
+    assert "This preview sends no answers." in _body(page)
+    assert '<button type="submit" disabled>' in _body(page)  # a preview never posts an answer
     assert "Content-Security-Policy" in page.headers
     german = _body(
         client.http.get(f"/console/surveys/{survey_id}/preview?lang=de", headers=bearer(tenant.read_key))
@@ -411,7 +413,10 @@ def test_the_preview_has_the_qr_forms_question_markup(client: Client, tenant: Te
         return re.sub(r'name="form_token" value="[^"]*"', 'name="form_token" value=""', form)
 
     assert "q_topics" in form_markup(preview)
-    assert form_markup(preview) == form_markup(qr_form)
+    # the same questions, fields and order; only the preview's button is disabled
+    assert form_markup(preview) == form_markup(qr_form).replace(
+        '<button type="submit">', '<button type="submit" disabled>'
+    )
 
 
 def test_changes_through_the_json_api_are_audited_too(
