@@ -18,6 +18,7 @@ from touchpoint_cli.rollup import backfill_command, rollup_command
 from touchpoint_cli.stack import LocalStack
 from touchpoint_cli.tenants import tenants
 from touchpoint_cli.train_sentiment import train_sentiment_command
+from touchpoint_cli.users import users
 
 
 @click.group()
@@ -77,6 +78,7 @@ def dev(port: int, aws_port: int | None, base_path: str) -> None:
 
 
 cli.add_command(tenants)
+cli.add_command(users)
 cli.add_command(rollup_command)
 cli.add_command(backfill_command)
 cli.add_command(qr)
