@@ -24,6 +24,7 @@ from touchpoint.models.cases import (
     HistoryEntry,
     check_transition,
 )
+from touchpoint.models.tenants import MAX_RETENTION_DAYS_RESPONSES
 from touchpoint.storage.cases import CaseChange, CaseExistsError
 
 if TYPE_CHECKING:
@@ -88,6 +89,13 @@ def answer_case(
     )
 
 
+def _with_expiry(runtime: Runtime, case: Case, moment: datetime) -> Case:
+    """The case with its TTL: the tenant's response retention after `moment`."""
+    tenant = runtime.tenants.get_tenant(case.tenant_id)
+    days = tenant.config.retention_days_responses if tenant is not None else MAX_RETENTION_DAYS_RESPONSES
+    return case.model_copy(update={"expires_at": int((moment + timedelta(days=days)).timestamp())})
+
+
 def _opening(case: Case, note: str | None) -> CaseChange:
     history = [
         HistoryEntry(
@@ -131,6 +139,7 @@ def open_for_answer(
         opened_at=now or _now(),
         sla_hours=sla_hours,
     )
+    case = _with_expiry(runtime, case, response.submitted_at)
     try:
         runtime.cases.create(case, _opening(case, note))
     except CaseExistsError:
@@ -165,6 +174,7 @@ def open_for_person(
         opened_by=actor,
         due_at=due_time(opened_at, sla_hours),
     )
+    case = _with_expiry(runtime, case, opened_at)
     runtime.cases.create(case, _opening(case, note))
     return case
 

@@ -94,6 +94,9 @@ class Case(_Camel):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     version: int = 1
+    #: When the case and its entries are deleted (TTL, epoch seconds): the tenant's response
+    #: retention after the answer (or, for a person's case, after opening).
+    expires_at: int | None = None
 
     @field_serializer("response_submitted_at", "opened_at", "due_at", "first_response_at", "resolved_at")
     def _fixed_width_time(self, moment: datetime | None) -> str | None:

@@ -15,7 +15,8 @@ Items (`pk`, `sk`):
   announcement, its outcome and one marker per recipient it was sent to.
 
 Every change of a case is one transaction: the case under the condition `version = <read>`, its
-new history entries, notes, replies and activity markers.
+new history entries, notes, replies and activity markers. Every item of a case carries the case's
+`expires_at` (TTL): the tenant's response retention after the answer.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def _case_item(case: Case) -> dict[str, Any]:
         "location_id": case.location_id,
         "assignee": case.assignee,
         "version": case.version,
+        "expires_at": case.expires_at,
         "doc": case.model_dump_json(exclude_none=True),
     }
 
@@ -196,7 +198,10 @@ class CaseRepository:
             for kind, at in change.activities
         ]
         items: list[dict[str, Any]] = [put]
-        items += [{"Put": {"TableName": self._table, "Item": to_item(entry)}} for entry in entries]
+        items += [
+            {"Put": {"TableName": self._table, "Item": to_item({**entry, "expires_at": case.expires_at})}}
+            for entry in entries
+        ]
         items += [
             {"Delete": {"TableName": self._table, "Key": to_item({"pk": pk, "sk": f"ACTIVITY#{kind}"})}}
             for kind in change.cleared_activities

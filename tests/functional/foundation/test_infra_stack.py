@@ -84,7 +84,7 @@ def test_template_declares_lifecycle_ttl_and_public_access_block() -> None:
     )
     assert rules["expire-quarantine"]["ExpirationInDays"] == "QuarantineRetentionDays"
     assert all(bucket["PublicAccessBlockConfiguration"].values())
-    for table in ("ResponsesTable", "PeopleTable", "StateTable", "IdempotencyTable"):
+    for table in ("ResponsesTable", "PeopleTable", "StateTable", "IdempotencyTable", "CasesTable"):
         assert resources[table]["Properties"]["TimeToLiveSpecification"]["Enabled"] is True
     for name, resource in resources.items():
         if resource["Type"] == "AWS::DynamoDB::Table":

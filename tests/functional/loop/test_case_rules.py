@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalice.test import Client
@@ -49,6 +50,13 @@ def test_a_detractor_opens_one_case_and_a_promoter_none(aws: Runtime, tenant: Te
     assert (case.due_at - case.opened_at).total_seconds() == 48 * 3600
     record = aws.cases.record("acme", case.case_id)
     assert record is not None and [h.action for h in record.history] == ["opened"]
+    # every item of the case goes with the answer's retention (TTL)
+    stored = aws.responses.get("acme", case.survey_id or "", answer["responseId"])
+    assert stored is not None and case.expires_at == int(
+        (stored.submitted_at + timedelta(days=730)).timestamp()
+    )
+    items = aws.clients.dynamodb.scan(TableName=aws.settings.cases_table)["Items"]
+    assert {i["expires_at"]["N"] for i in items} == {str(case.expires_at)}
 
 
 def test_opening_again_for_the_same_answer_opens_none(aws: Runtime, tenant: TenantKeys) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.conftest import team_session
@@ -190,6 +191,8 @@ def test_opening_by_hand_for_a_person(loop: LoopEnv) -> None:
         "user-7",
         "hamburg",
     )
+    opened = datetime.fromisoformat(case["openedAt"])
+    assert case["expiresAt"] == int((opened + timedelta(days=730)).timestamp())  # the response retention
     status, listed = loop.call("GET", "/v1/cases", loop.tenant.read_key)
     assert [c["caseId"] for c in listed["cases"]] == [case["caseId"]]
 
