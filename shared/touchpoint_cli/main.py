@@ -66,6 +66,8 @@ def dev(port: int, aws_port: int | None, base_path: str) -> None:
                     f"  read key:     {info.read_key}",
                     f"  admin key:    {info.admin_key}",
                     f"  store:        {info.location_id}",
+                    f"  admin e-mail: {info.admin_email}   (sign in at {info.api_url}/dashboard/login)",
+                    f"  password:     {info.admin_password}",
                     f"  written to:   {stack.state_dir / 'local.json'}",
                     "Press Ctrl-C to stop.",
                 ]

@@ -14,8 +14,10 @@ from typing import Any
 
 import boto3
 
+from touchpoint.accounts.invitations import temporary_password
 from touchpoint.models.tenants import KeyKind, TenantConfig
-from touchpoint.runtime import get_runtime, reset_runtime
+from touchpoint.runtime import Runtime, get_runtime, reset_runtime
+from touchpoint.storage.audit import Operator
 from touchpoint_cli.apps import load_app
 from touchpoint_cli.devserver import DevServer, Router, base_path_option, mount
 from touchpoint_cli.moto_threads import serialize_dynamodb_writes
@@ -27,6 +29,8 @@ from touchpoint_cli.rollup_poller import rollup_poller
 LOCAL_REGION = "eu-central-1"
 DEMO_TENANT = "demo"
 DEMO_LOCATION = "berlin-mitte"
+#: The demo tenant's admin team member (`make dev` prints the password and writes it to local.json).
+DEMO_ADMIN_EMAIL = "admin@demo.example"
 #: The sender of replies and announcements on the local stack (verified in moto's SES at start).
 LOCAL_MAIL_FROM = "feedback@demo.example"
 
@@ -42,6 +46,8 @@ class LocalInfo:
     admin_key: str
     read_key: str
     location_id: str
+    admin_email: str = ""
+    admin_password: str = ""
 
 
 def free_port() -> int:
@@ -62,6 +68,23 @@ def local_environment(aws_endpoint_url: str) -> dict[str, str]:
         "TOUCHPOINT_STAGE": "local",
         "TOUCHPOINT_MAIL_FROM": LOCAL_MAIL_FROM,
     }
+
+
+def demo_admin(runtime: Runtime, tenant_id: str) -> tuple[str, str]:
+    """Invite the demo admin and sign them in once with a password of their own (as a person would)."""
+    invitation = runtime.accounts.invite(
+        Operator(tenant_id, "make-dev"),
+        DEMO_ADMIN_EMAIL,
+        "admin",
+        sign_in_url="http://localhost/dashboard/login",
+    )
+    first = runtime.accounts.sign_in(DEMO_ADMIN_EMAIL, invitation.temporary_password)
+    assert first.new_password_session is not None, first
+    password = temporary_password()
+    done = runtime.accounts.set_first_password(DEMO_ADMIN_EMAIL, first.new_password_session, password)
+    if done.session is None:
+        raise RuntimeError(f"the demo admin could not sign in: {done.error}")
+    return DEMO_ADMIN_EMAIL, password
 
 
 class LocalStack:
@@ -129,7 +152,10 @@ class LocalStack:
         runtime.locations.create_location(
             DEMO_TENANT, DEMO_LOCATION, "Demo Store Berlin Mitte", default_language="de"
         )
+        admin_email, admin_password = demo_admin(runtime, DEMO_TENANT)
         return LocalInfo(
+            admin_email=admin_email,
+            admin_password=admin_password,
             api_url=api_url,
             aws_endpoint_url=aws_url,
             tenant_id=DEMO_TENANT,
