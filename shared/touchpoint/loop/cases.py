@@ -236,8 +236,8 @@ def change_case(
     runtime.cases.update(
         changed, CaseChange(history=history, notes=notes, activities=activities, cleared_activities=cleared)
     )
-    if "resolved_at" in changes:
-        mark_loop_days_dirty(runtime, changed, [at])
+    if "resolved_at" in changes:  # resolved, or reopened: the day of the earlier resolution changes too
+        mark_loop_days_dirty(runtime, changed, [at, *([case.resolved_at] if case.resolved_at else [])])
     return changed
 
 

@@ -240,3 +240,44 @@ def test_themes_match_whole_words_of_key_phrases() -> None:
     assert not about_theme(response, "kas") and not about_theme(response, "wartezeit")
     assert recipient_key("acme", "A@Example.org ") == recipient_key("acme", "a@example.org")
     assert recipient_key("acme", "a@example.org") != recipient_key("globex", "a@example.org")
+
+
+def test_reopening_marks_the_day_of_the_earlier_resolution_dirty() -> None:
+    from touchpoint.loop.cases import CaseUpdate, change_case
+
+    marked: list[set[date]] = []
+
+    class Cases:
+        def update(self, case: Any, change: Any) -> None:
+            self.saved = (case, change)
+
+    class State:
+        def mark_dirty_if_done(self, tenant_id: str, days: set[date]) -> list[date]:
+            marked.append(days)
+            return sorted(days)
+
+    class Tenants:
+        def get_tenant(self, tenant_id: str) -> None:
+            return None
+
+    class FakeRuntime:
+        cases = Cases()
+        rollup_state = State()
+        tenants = Tenants()
+
+    case = answer_case(
+        SURVEY, _response([("nps", 1)]), trigger="t", source="answer", actor="a", opened_at=NOW, sla_hours=1
+    )
+    resolved = case.model_copy(
+        update={"status": S.RESOLVED, "resolved_at": datetime(2026, 3, 28, 12, tzinfo=UTC)}
+    )
+    reopened = change_case(
+        FakeRuntime(),  # type: ignore[arg-type]
+        resolved,
+        CaseUpdate(status=S.IN_PROGRESS),
+        "key:k1",
+        now=datetime(2026, 4, 2, 8, tzinfo=UTC),
+    )
+    assert reopened.resolved_at is None and reopened.version == 2
+    assert marked == [{date(2026, 3, 27), date(2026, 3, 28), date(2026, 4, 2)}]
+    assert FakeRuntime.cases.saved[1].cleared_activities == ["resolved"]
