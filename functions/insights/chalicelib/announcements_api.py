@@ -2,7 +2,8 @@
 
 `?dry_run=true` counts the recipients and sends nothing (no announcement id needed). A real run
 needs an `announcementId` chosen by the caller: sending the same announcement again resumes it and
-writes to nobody twice; the same id with different content is refused (409).
+writes to nobody twice (and continues with the `remaining` recipients a request did not reach);
+the same id with different content is refused (409).
 """
 
 from __future__ import annotations
@@ -143,4 +144,5 @@ def announce_request(
         "sent": outcome.sent,
         "failed": outcome.failed,
         "alreadySent": outcome.already_sent,
+        "remaining": outcome.remaining,
     }

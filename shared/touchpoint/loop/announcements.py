@@ -4,7 +4,8 @@ The audience is every answer submitted in a time range whose respondent consente
 contacted and left an e-mail address, at one store or with a comment about one theme (a key
 phrase equal to the theme or containing it as whole words, as the comment drill-down groups
 them). Each address is written to once per announcement, in its language (de/en), even when the
-announcement is sent again (a retry resumes where it stopped). A dry run only counts.
+announcement is sent again (a retry resumes where it stopped). One request sends at most
+MAX_SENDS_PER_RUN e-mails and reports the rest as `remaining`. A dry run only counts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 #: The most recipients one announcement may have (a narrower range or audience beyond that).
 MAX_RECIPIENTS = 2000
+#: The most e-mails one request sends (SES sends about 14 a second by default; an API request has
+#: 29 seconds): a larger audience is finished by sending the same announcement again.
+MAX_SENDS_PER_RUN = 200
 
 
 class TooManyRecipientsError(Exception):
@@ -51,12 +55,14 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an announcement run did (`already_sent`: skipped, written to by an earlier run)."""
+    """What an announcement run did (`already_sent`: skipped, written to by an earlier run;
+    `remaining`: not reached by this run, for the next one)."""
 
     recipients: int
     sent: int = 0
     failed: int = 0
     already_sent: int = 0
+    remaining: int = 0
 
 
 def about_theme(response: StoredResponse, theme: str) -> bool:
@@ -120,10 +126,15 @@ def _send_all(
     tenant = runtime.tenants.get_tenant(tenant_id)
     name = tenant.name if tenant else tenant_id
     store = runtime.announcements
+    sends = 0
     for recipient in found:
+        if sends == MAX_SENDS_PER_RUN:
+            yield "remaining"
+            continue
         if not store.claim(tenant_id, announcement_id, recipient.key):
             yield "already_sent"
             continue
+        sends += 1
         lang = recipient.language
         mail = render_mail(lang, tenant_name=name, subject=subject[lang], body=body[lang], announcement=True)
         message_id, error = send_mail(runtime, recipient.email, mail)
@@ -155,7 +166,7 @@ def announce(
     runtime.announcements.begin(
         tenant_id, announcement_id, fingerprint(audience, subject, body), actor, datetime.now(UTC)
     )
-    counts = {"sent": 0, "failed": 0, "already_sent": 0}
+    counts = {"sent": 0, "failed": 0, "already_sent": 0, "remaining": 0}
     for status in _send_all(runtime, tenant_id, announcement_id, found, subject, body):
         counts[status] += 1
     runtime.announcements.finish(tenant_id, announcement_id, {"recipients": len(found), **counts})

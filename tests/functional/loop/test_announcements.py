@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import team_session
 from tests.functional.loop.conftest import LoopEnv, sent_messages
 from touchpoint.storage.dynamo import from_item
@@ -113,3 +115,20 @@ def test_an_announcement_id_cannot_be_reused_for_other_content(loop: LoopEnv) ->
     status, body = loop.call("POST", "/v1/announcements", loop.tenant.admin_key, changed)
     assert (status, body["code"]) == (409, "announcement_id_taken")
     assert len(sent_messages()) == 2
+
+
+def test_a_large_audience_is_finished_by_sending_again(
+    loop: LoopEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from touchpoint.loop import announcements
+
+    monkeypatch.setattr(announcements, "MAX_SENDS_PER_RUN", 1)
+    _people(loop)
+    status, first = loop.call("POST", "/v1/announcements", loop.tenant.admin_key, _announcement())
+    assert (status, first["sent"], first["remaining"]) == (200, 1, 1)
+    status, second = loop.call("POST", "/v1/announcements", loop.tenant.admin_key, _announcement())
+    assert (second["sent"], second["alreadySent"], second["remaining"]) == (1, 1, 0)
+    assert sorted(m.destinations["ToAddresses"][0] for m in sent_messages()) == [
+        "a@example.org",
+        "b@example.org",
+    ]
