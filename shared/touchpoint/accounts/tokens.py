@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import jwt
-
 #: Tolerated clock difference between Cognito and this container.
 LEEWAY_S = 30
 _FETCH_TIMEOUT_S = 5
@@ -101,6 +99,8 @@ class IdentityClaims:
 
 
 def _signing_key(token: str, source: KeySource) -> Any:
+    import jwt  # PyJWT and cryptography load on the first sign-in, not at every cold start
+
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
@@ -119,6 +119,8 @@ def verify_id_token(
     token: str, source: KeySource, *, iss: str, audience: str, now: Callable[[], float] = time.time
 ) -> IdentityClaims:
     """The claims of a valid ID token of this pool (`iss`) and app client (`audience`); TokenError otherwise."""
+    import jwt
+
     key = _signing_key(token, source)
     try:
         claims = jwt.decode(
