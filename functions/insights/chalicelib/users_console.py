@@ -106,8 +106,11 @@ def sign_in_link(runtime: Runtime, request: Request, lang: Lang) -> str:
         origin = configured
     else:
         headers = {str(k).lower(): str(v) for k, v in dict(request.headers).items()}
-        scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
-        origin = f"{scheme}://{headers.get('host', 'localhost')}"
+        host = headers.get("host", "localhost")
+        # API Gateway and CloudFront say https in X-Forwarded-Proto; the local stack is plain http
+        default = "https" if host.endswith(".amazonaws.com") else "http"
+        scheme = headers.get("x-forwarded-proto", "").split(",")[0].strip() or default
+        origin = f"{scheme}://{host}"
     return f"{origin}{request_base_path(request)}/dashboard/login?lang={lang}"
 
 

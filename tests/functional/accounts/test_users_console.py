@@ -63,6 +63,27 @@ def test_an_admin_invites_a_store_manager_by_mail(aws: Runtime, tenant: TenantKe
     assert entry["detail"] == {"role": "editor", "locations": ["berlin"], "mailed": True}
 
 
+@pytest.mark.parametrize(
+    ("headers", "link"),
+    [
+        ({"Host": "127.0.0.1:8000"}, "http://127.0.0.1:8000/dashboard/login?lang=de"),  # the local stack
+        ({"Host": "tp.example", "X-Forwarded-Proto": "https"}, "https://tp.example/dashboard/login?lang=de"),
+        ({"Host": "abc.execute-api.eu-central-1.amazonaws.com"}, "https://abc.execute-api."),
+    ],
+)
+def test_the_invitation_links_the_sign_in_page_as_the_admin_reached_it(
+    aws: Runtime, tenant: TenantKeys, api: Client, headers: dict[str, str], link: str
+) -> None:
+    enable_accounts(aws)
+    admin = team_session(aws, tenant.tenant_id, "admin")
+    invited = _post(
+        api, "/console/users?lang=de", [("email", "ida@acme.example"), ("role", "viewer")], admin | headers
+    )
+    assert invited.status_code == 200, invited.body
+    [mail] = [m for m in sent_mails() if "ida@acme.example" in m.destinations["ToAddresses"]]
+    assert f"Melden Sie sich hier an: {link}" in mail.body, mail.body
+
+
 def test_without_a_sender_the_temporary_password_is_shown_once(
     aws: Runtime, tenant: TenantKeys, api: Client
 ) -> None:
