@@ -1,12 +1,22 @@
-"""Fixtures shared by the packaging tests: the README's `make package` commands run in fresh clones."""
+"""Fixtures shared by the end-to-end tests: headless Chromium; the README's `make package` in fresh clones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.e2e.browser import headless_chromium
 from tests.e2e.packaging import CommandRun, run_in_fresh_clone
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (no browser download), one per module."""
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="session")
