@@ -62,6 +62,8 @@ MOTO_UNSUPPORTED = {
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Subscription",
     "AWS::Lambda::EventInvokeConfig",
+    "AWS::Cognito::UserPool",  # created by touchpoint_cli.resources from the template's properties
+    "AWS::Cognito::UserPoolClient",
 }
 
 
