@@ -70,11 +70,13 @@ $(DEPLOY_STAMP): $(STAMP) requirements/deploy.lock
 	touch $(DEPLOY_STAMP)
 
 ## Build and deploy stage $(STAGE) as one stack with the AWS CLI (credentials and region from the environment).
-## Optional: TENANT=<id> TENANT_NAME="<name>" for the first tenant, PUBLIC_DOMAIN=... CERTIFICATE_ARN=...
+## Optional: TENANT=<id> TENANT_NAME="<name>" for the first tenant, PUBLIC_DOMAIN=... CERTIFICATE_ARN=...,
+## MAIL_FROM=<address> the sender of every e-mail (kept by later deploys without it)
 deploy: $(DEPLOY_STAMP) stack
 	$(BIN)/python infra/deploy.py deploy --stage $(STAGE) --build build \
 	    $(if $(TENANT),--tenant $(TENANT)) $(if $(TENANT_NAME),--tenant-name "$(TENANT_NAME)") \
-	    $(if $(PUBLIC_DOMAIN),--public-domain $(PUBLIC_DOMAIN) --certificate-arn $(CERTIFICATE_ARN))
+	    $(if $(PUBLIC_DOMAIN),--public-domain $(PUBLIC_DOMAIN) --certificate-arn $(CERTIFICATE_ARN)) \
+	    $(if $(MAIL_FROM),--mail-from "$(MAIL_FROM)")
 
 ## Delete stage $(STAGE)'s stack; the lake bucket is kept unless KEEP_LAKE=0.
 destroy: $(DEPLOY_STAMP)

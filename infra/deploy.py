@@ -2,6 +2,7 @@
 
 Usage (through make, after `make package` and `infra/stack.py`):
     python infra/deploy.py deploy --stage prod [--tenant acme --tenant-name "Acme"] [--public-domain ...]
+        [--mail-from touchpoint@brand.example]
     python infra/deploy.py destroy --stage prod [--delete-lake]
 
 `deploy` makes the stage's artefact bucket (stack `<prefix>-artifacts`, created once),
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +28,10 @@ from typing import Any
 import boto3
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "infra"))
+
+from stack import MAIL_FROM_PATTERN  # noqa: E402
+
 STAGES = ("dev", "staging", "prod")
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
 
@@ -140,6 +146,29 @@ def empty_bucket(s3: Any, bucket: str) -> int:
     return deleted
 
 
+def parameter_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """The parent stack's parameters this deployment sets: the custom domain and the mail sender.
+
+    One not given keeps its value of the previous deployment (`aws cloudformation deploy` does so),
+    so redeploying a release without MAIL_FROM never stops the e-mails; `--mail-from ''` clears it.
+    """
+    overrides: dict[str, str] = {}
+    if args.mail_from is not None:
+        overrides["MailFrom"] = args.mail_from
+    if args.public_domain:
+        overrides |= {"PublicDomain": args.public_domain, "CertificateArn": args.certificate_arn}
+    return overrides
+
+
+def problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with the deploy command line's options, or None."""
+    if bool(args.public_domain) != bool(args.certificate_arn):
+        return "--public-domain and --certificate-arn go together"
+    if args.mail_from is not None and not re.fullmatch(MAIL_FROM_PATTERN, args.mail_from):
+        return f"--mail-from must be one e-mail address (touchpoint@brand.example), got {args.mail_from!r}"
+    return None
+
+
 def deploy(args: argparse.Namespace, environ: dict[str, str], runner: Runner = run) -> int:
     """Package and deploy the stage; print its URLs; create the first tenant on a new stage."""
     build: Path = args.build.resolve()
@@ -159,9 +188,7 @@ def deploy(args: argparse.Namespace, environ: dict[str, str], runner: Runner = r
         environ,
     )  # fmt: skip
     bucket = (stack_outputs(cloudformation, artifacts) or {})["BucketName"]
-    overrides = {}
-    if args.public_domain:
-        overrides = {"PublicDomain": args.public_domain, "CertificateArn": args.certificate_arn}
+    overrides = parameter_overrides(args)
     for command in deploy_commands(
         stack=name,
         parent=parent,
@@ -178,6 +205,9 @@ def deploy(args: argparse.Namespace, environ: dict[str, str], runner: Runner = r
     print(f"  dashboard:    {public}/dashboard")
     print(f"  API contract: {public}/openapi.json")
     print(f"  lake bucket:  {outputs.get('LakeBucketName', '?')}")
+    if args.mail_from:
+        print(f"  mail sender:  {args.mail_from}   (open the verification link SES e-mailed to it; in the")
+        print("                SES sandbox verify each recipient too, or request production access)")
     cli = str(Path(sys.executable).with_name("touchpoint"))
     tenant_env = {**environ, "TOUCHPOINT_STAGE": args.stage}
     listing = subprocess.run(
@@ -233,6 +263,11 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--tenant-name", default="Main brand", help="display name of the first tenant")
     up.add_argument("--public-domain", default="", help="custom domain of the public host (optional)")
     up.add_argument("--certificate-arn", default="", help="ACM certificate in us-east-1 for that domain")
+    up.add_argument(
+        "--mail-from",
+        help="sender of replies, announcements, invitations and the digest (an SES identity is created); "
+        "not given: the previous deployment's",
+    )
     down = commands.add_parser("destroy", help="delete the stage's stack (the lake is kept)")
     down.add_argument("--stage", required=True, choices=STAGES)
     down.add_argument("--delete-lake", action="store_true", help="also empty and delete the lake bucket")
@@ -244,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     environ = dict(os.environ)
     if args.command == "deploy":
-        if bool(args.public_domain) != bool(args.certificate_arn):
-            print("--public-domain and --certificate-arn go together", file=sys.stderr)
+        wrong = problem(args)
+        if wrong:
+            print(wrong, file=sys.stderr)
             return 2
         return deploy(args, environ)
     return destroy(args, environ)
