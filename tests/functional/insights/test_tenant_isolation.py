@@ -26,6 +26,7 @@ from tests.functional.insights.seed import (
 from touchpoint.alerts import evaluate_after_rollup
 from touchpoint.alerts.rules import AlertRule
 from touchpoint.models.tenants import KeyKind
+from touchpoint.models.users import Role, UserRecord
 from touchpoint.runtime import Runtime
 from touchpoint.web.auth import PUBLIC
 from touchpoint.web.routing import route_access
@@ -36,6 +37,7 @@ RANGE = f"from={(LAST - timedelta(days=PERIOD_DAYS - 1)).isoformat()}&to={LAST.i
 ALERT_ID = f"{BAD_DAY.isoformat()}_acme-secret-rule"
 RULE_BODY = {"name": "x", "metric": "nps", "condition": "below", "threshold": 1}
 NOTIFY_RULE = "nr-00000000ac3e"
+ACME_USER = "acme-user-0001"  # a team member of acme (their e-mail is one of the SECRETS)
 ACME_CASE = "20240528100000-resp-wait-0001"  # the case of acme's first bad-day answer
 NOTIFY_BODY = {
     "name": "x",
@@ -152,16 +154,36 @@ REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
     ("/v1/people/at-risk", "GET"): (f"/v1/people/at-risk?date={BAD_DAY.isoformat()}", None, "empty"),
     ("/v1/people/at-risk.csv", "GET"): (f"/v1/people/at-risk.csv?date={BAD_DAY.isoformat()}", None, "empty"),
     ("/dashboard/at-risk", "GET"): (f"/dashboard/at-risk?date={BAD_DAY.isoformat()}", None, "empty"),
+    ("/v1/audit", "GET"): ("/v1/audit", None, "empty"),
+    ("/console/users", "GET"): ("/console/users", None, "empty"),
+    ("/console/users", "POST"): ("/console/users", "email=new%40globex.example&role=viewer", "own"),
+    ("/console/users/{user_id}", "GET"): (f"/console/users/{ACME_USER}", None, "404"),
+    ("/console/users/{user_id}", "POST"): (f"/console/users/{ACME_USER}", "role=admin", "404"),
+    ("/console/users/{user_id}/remove", "POST"): (f"/console/users/{ACME_USER}/remove", "confirm=yes", "404"),
 }
 PUBLIC_ROUTES = {
     ("/health", "GET"),
     ("/dashboard/login", "GET"),
     ("/dashboard/login", "POST"),
     ("/dashboard/logout", "POST"),
+    # team members' sign-in, first password and reset: e-mail and password, never a tenant's data
+    *[("/dashboard/login" + p, m) for p, m in [("/account", "POST"), ("/new-password", "POST")]],
+    *[
+        ("/dashboard/login" + p, m)
+        for p, m in [("/reset", "GET"), ("/reset", "POST"), ("/reset/confirm", "POST")]
+    ],
     ("/openapi.json", "GET"),  # the API contract: the same document for everyone, no tenant data
 }
 # Strings only tenant `acme` has: none may appear in an answer to `globex`.
-SECRETS = ("hamburg", "Hamburg", "Wartezeit", "acme-secret-rule", "4.2", "http://127.0.0.1:9/acme")
+SECRETS = (
+    "hamburg",
+    "Hamburg",
+    "Wartezeit",
+    "acme-secret-rule",
+    "4.2",
+    "http://127.0.0.1:9/acme",
+    "lena@acme",
+)
 
 
 @pytest.fixture
@@ -169,6 +191,9 @@ def world(aws: Runtime, tenant: TenantKeys, other_tenant: TenantKeys) -> Iterato
     store_points(aws, tenant.tenant_id, month_of_metrics())
     save_responses(aws, bad_day_responses(tenant.tenant_id, BAD_DAY))
     aws.locations.create_location(tenant.tenant_id, "hamburg", "Hamburg Jungfernstieg")
+    aws.users.create(
+        UserRecord(tenant_id=tenant.tenant_id, user_id=ACME_USER, email="lena@acme.example", role=Role.EDITOR)
+    )
     config = aws.tenants.get_tenant(tenant.tenant_id).config  # type: ignore[union-attr]
     aws.tenants.update_config(
         tenant.tenant_id, config.model_copy(update={"webhook_url": "http://127.0.0.1:9/acme"})
@@ -308,6 +333,8 @@ def test_another_tenants_key_learns_nothing(
     # acme's settings and rollup days are untouched
     assert aws.tenants.get_tenant(tenant.tenant_id).config.currency == "EUR"  # type: ignore[union-attr]
     assert aws.rollup_state.dirty_days(tenant.tenant_id) == []
+    member = aws.users.get(tenant.tenant_id, ACME_USER)  # acme's team member is unchanged
+    assert member is not None and member.role is Role.EDITOR
     # The route's own key checks: no key -> 401 (console pages: the sign-in redirect), a wrong kind -> 403.
     if route.startswith("/console"):
         assert _call(world, method, url, body, {})[0] == 303
