@@ -64,6 +64,7 @@ MOTO_UNSUPPORTED = {
     "AWS::Lambda::EventInvokeConfig",
     "AWS::Cognito::UserPool",  # created by touchpoint_cli.resources from the template's properties
     "AWS::Cognito::UserPoolClient",
+    "AWS::SES::EmailIdentity",  # the MailFrom sender's (make deploy MAIL_FROM=...)
 }
 
 
@@ -238,6 +239,7 @@ def test_the_stack_deploys_into_moto_where_moto_knows_the_types(
         cloudformation.create_stack(
             StackName="touchpoint-dev",
             TemplateBody=json.dumps(parent),
+            Parameters=[{"ParameterKey": "MailFrom", "ParameterValue": "touchpoint@brand.example"}],
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
         )
         (created,) = cloudformation.describe_stacks(StackName="touchpoint-dev")["Stacks"]
