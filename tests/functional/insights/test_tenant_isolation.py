@@ -25,6 +25,7 @@ from tests.functional.insights.seed import (
 )
 from touchpoint.alerts import evaluate_after_rollup
 from touchpoint.alerts.rules import AlertRule
+from touchpoint.models.cases import CaseStatus
 from touchpoint.models.tenants import KeyKind
 from touchpoint.models.users import Role, UserRecord
 from touchpoint.runtime import Runtime
@@ -45,6 +46,16 @@ NOTIFY_BODY = {
     "destinations": {"digest_emails": ["ops@globex.example"]},
 }
 
+ACME_KEY = "{acme-key}"  # in a URL: the id of acme's write key (ids are random; filled in by the test)
+#: A new alert rule from the alerts console (globex's own).
+ALERT_FORM = "name=x&metric=nps&condition=below&threshold=1&window_days=1&baseline_days=28&min_samples=0"
+ANNOUNCEMENT = {  # to the respondents of acme's store: 404 like any other tenant's object
+    "locationId": "hamburg",
+    "from": "2024-05-01",
+    "to": "2024-05-31",
+    "subject": {"de": "Sie sagten, wir handelten", "en": "You said, we did"},
+    "body": {"de": "Neue Kasse.", "en": "A new checkout."},
+}
 #: A console form post of the settings page (text bodies are sent as forms, see `_call`).
 SETTINGS_FORM = (
     "version=0&name=Globex&timezone=UTC&currency=USD&north_star=nps&conversion_events=Order+Completed"
@@ -160,6 +171,50 @@ REQUESTS: dict[tuple[str, str], tuple[str, object, str]] = {
     ("/console/users/{user_id}", "GET"): (f"/console/users/{ACME_USER}", None, "404"),
     ("/console/users/{user_id}", "POST"): (f"/console/users/{ACME_USER}", "role=admin", "404"),
     ("/console/users/{user_id}/remove", "POST"): (f"/console/users/{ACME_USER}/remove", "confirm=yes", "404"),
+    # the cases API and announcements: acme's case and store are 404; globex lists and changes only its own
+    ("/v1/cases", "GET"): ("/v1/cases", None, "empty"),
+    ("/v1/cases", "POST"): ("/v1/cases", {"responseId": "resp-wait-0001", "surveyId": "store-csat"}, "404"),
+    ("/v1/cases/rules", "GET"): ("/v1/cases/rules", None, "empty"),
+    ("/v1/cases/rules", "PUT"): ("/v1/cases/rules", {"slaHours": 24}, "own"),
+    ("/v1/cases/{case_id}", "GET"): (f"/v1/cases/{ACME_CASE}", None, "404"),
+    ("/v1/cases/{case_id}", "PATCH"): (f"/v1/cases/{ACME_CASE}", {"status": "resolved"}, "404"),
+    ("/v1/cases/{case_id}/replies", "POST"): (f"/v1/cases/{ACME_CASE}/replies", {"body": "x"}, "404"),
+    ("/v1/announcements", "POST"): ("/v1/announcements?dry_run=true", ANNOUNCEMENT, "404"),
+    # the alerts console: acme's rule is 404, globex's new rule and webhook are its own
+    ("/console/alerts", "GET"): ("/console/alerts", None, "empty"),
+    ("/console/alerts", "POST"): ("/console/alerts", ALERT_FORM, "own"),
+    ("/console/alerts/rules/{rule_id}", "GET"): ("/console/alerts/rules/acme-secret-rule", None, "404"),
+    ("/console/alerts/rules/{rule_id}", "POST"): (
+        "/console/alerts/rules/acme-secret-rule",
+        ALERT_FORM,
+        "404",
+    ),
+    ("/console/alerts/rules/{rule_id}/delete", "POST"): (
+        "/console/alerts/rules/acme-secret-rule/delete",
+        "confirm=1",
+        "404",
+    ),
+    ("/console/alerts/rules/{rule_id}/test", "POST"): (
+        "/console/alerts/rules/acme-secret-rule/test",
+        "",
+        "404",
+    ),
+    ("/console/alerts/webhook", "POST"): (
+        "/console/alerts/webhook",
+        "url=http%3A%2F%2F127.0.0.1%3A9%2Fother",
+        "own",
+    ),
+    ("/console/alerts/webhook/rotate", "POST"): ("/console/alerts/webhook/rotate", "confirm=1", "own"),
+    # API keys: acme's key (ACME_KEY, its id filled in) is 404; globex lists and creates only its own
+    ("/v1/keys", "GET"): ("/v1/keys", None, "empty"),
+    ("/v1/keys", "POST"): ("/v1/keys", {"kind": "write"}, "own"),
+    ("/v1/keys/{key_id}/rotate", "POST"): (f"/v1/keys/{ACME_KEY}/rotate", {}, "404"),
+    ("/v1/keys/{key_id}/revoke", "POST"): (f"/v1/keys/{ACME_KEY}/revoke", {}, "404"),
+    ("/console/keys", "GET"): ("/console/keys", None, "empty"),
+    ("/console/keys", "POST"): ("/console/keys", "kind=write", "own"),
+    ("/console/keys/{key_id}", "GET"): (f"/console/keys/{ACME_KEY}", None, "404"),
+    ("/console/keys/{key_id}/rotate", "POST"): (f"/console/keys/{ACME_KEY}/rotate", "confirm=1", "404"),
+    ("/console/keys/{key_id}/revoke", "POST"): (f"/console/keys/{ACME_KEY}/revoke", "confirm=1", "404"),
 }
 PUBLIC_ROUTES = {
     ("/health", "GET"),
@@ -308,7 +363,9 @@ def test_another_tenants_key_learns_nothing(
     access = route_access(load_app("insights"))[(route, method)]
     assert access is not None
     kind = KeyKind.READ if KeyKind.READ in access.kinds else KeyKind.ADMIN
+    acme_keys = aws.tenants.list_keys(tenant.tenant_id)
     url, body, expect = REQUESTS[(route, method)]
+    url = url.replace(ACME_KEY, next(k.key_id for k in acme_keys if k.kind is KeyKind.WRITE))
     auth = (
         session_headers(aws, other_tenant.read_key)
         if route.startswith("/dashboard") and kind is KeyKind.READ
@@ -321,7 +378,8 @@ def test_another_tenants_key_learns_nothing(
         # 202: days marked for the dispatcher; 303: a console form saved
         assert status in (200, 201, 202) or (route.startswith("/console") and status == 303), text
     asked = url + json.dumps(body)
-    for secret in (s for s in SECRETS if s not in asked):  # the request's own words may be echoed
+    secrets = (*SECRETS, *(k.key_id for k in acme_keys))
+    for secret in (s for s in secrets if s not in asked):  # the request's own words may be echoed
         assert secret not in text, (secret, text[:500])
     # acme's things are untouched by whatever globex did.
     rule = aws.alerts.get_rule(tenant.tenant_id, "acme-secret-rule")
@@ -335,6 +393,9 @@ def test_another_tenants_key_learns_nothing(
     assert aws.rollup_state.dirty_days(tenant.tenant_id) == []
     member = aws.users.get(tenant.tenant_id, ACME_USER)  # acme's team member is unchanged
     assert member is not None and member.role is Role.EDITOR
+    assert aws.tenants.list_keys(tenant.tenant_id) == acme_keys  # acme's keys: none new, rotated or revoked
+    case = aws.cases.get(tenant.tenant_id, ACME_CASE)  # acme's case: no note, reply or status change
+    assert case is not None and case.status is CaseStatus.NEW and case.version == 1
     # The route's own key checks: no key -> 401 (console pages: the sign-in redirect), a wrong kind -> 403.
     if route.startswith("/console"):
         assert _call(world, method, url, body, {})[0] == 303
