@@ -6,15 +6,15 @@ from typing import Any
 from chalice.app import Chalice, Request, Response
 
 from chalicelib import alerts_api, api_document, csv_export, views
-from chalicelib.alerts_console_routes import bp as alerts_console_routes
-from chalicelib.keys_routes import bp as keys_routes
 from chalicelib.account_routes import bp as account_routes
-from chalicelib.users_routes import bp as users_routes
-from chalicelib.cases_routes import bp as cases_routes
+from chalicelib.alerts_console_routes import bp as alerts_console_routes
 from chalicelib.at_risk_routes import bp as at_risk_routes
+from chalicelib.cases_routes import bp as cases_routes
 from chalicelib.inbox_routes import bp as inbox_routes
-from chalicelib.settings_routes import bp as settings_routes
+from chalicelib.keys_routes import bp as keys_routes
 from chalicelib.notification_routes import bp as notification_routes
+from chalicelib.settings_routes import bp as settings_routes
+from chalicelib.users_routes import bp as users_routes
 from touchpoint.alerts.models import DeliveryStatus
 from touchpoint.alerts.rules import AlertRuleInput
 from touchpoint.metrics.registry import BREAKDOWN_NAMES, METRIC_NAMES

@@ -102,8 +102,6 @@ t = Texts(
             "login_not_read": "Please sign in with a read key (tpr_…), not a {kind} key.",
             "login_malformed": "That is not a Touchpoint key.",
             "session_expired": "Your session has expired. Please sign in again.",
-            "logout": "Sign out",
-            "period": "Period",
             "account_intro": "Sign in with your e-mail address and password.",
             "account_email": "E-mail",
             "account_password": "Password",
