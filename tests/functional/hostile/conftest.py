@@ -37,6 +37,10 @@ def env() -> Iterator[HostileEnv]:
         runtime = get_runtime()
         tenant = make_tenant(runtime, "acme", TenantConfig(rate_limit_per_second=1_000_000))
         world = build_world(runtime, tenant)
+        # The webhook signing secret is made on the first view of the webhook (any alerts page an admin
+        # sees, a refused form's page again too): made here, so that no test's outcome depends on
+        # whether another route of the module (or of this xdist worker) showed it first.
+        runtime.alerts.webhook_secret(tenant.tenant_id)
         clients = {name: function_client(name) for name in HTTP_FUNCTIONS}
         yield HostileEnv(runtime, tenant, world, clients)
         reset_runtime()
