@@ -345,7 +345,7 @@ def test_the_touchpoint_page_links_downloads_that_an_editor_session_can_fetch(
 def test_the_dev_server_and_the_public_host_route_the_stores_alerts_and_keys_consoles(
     aws: Runtime, tenant: TenantKeys, console: Client
 ) -> None:
-    from infra.stack import ROUTES
+    from tests.e2e.test_stack import stack  # infra/stack.py as a script's module (infra/ is no package)
     from touchpoint_cli.apps import load_app
     from touchpoint_cli.devserver import Router, mount, route_owner
     from touchpoint_cli.paths import HTTP_FUNCTIONS
@@ -367,6 +367,6 @@ def test_the_dev_server_and_the_public_host_route_the_stores_alerts_and_keys_con
         found = route_owner(apps, path)
         assert found is not None and found.name == function, path
         # CloudFront: the first matching pattern wins
-        assert next(f for pattern, f in ROUTES if fnmatch.fnmatchcase(path, pattern)) == function, path
+        assert next(f for pattern, f in stack.ROUTES if fnmatch.fnmatchcase(path, pattern)) == function, path
     answer = Router(apps, {}).handle("GET", "/console/stores?lang=en", bearer(tenant.admin_key), None)
     assert answer["statusCode"] == 200 and "Berlin Mitte" in answer["body"]

@@ -363,7 +363,7 @@ def test_an_editor_may_create_a_survey(client: Client, tenant: TenantKeys, aws: 
 def test_the_dev_server_and_the_public_host_send_the_console_to_the_surveys_function(
     tenant: TenantKeys,
 ) -> None:
-    from infra.stack import ROUTES
+    from tests.e2e.test_stack import stack  # infra/stack.py as a script's module (infra/ is no package)
     from touchpoint_cli.apps import load_app
     from touchpoint_cli.devserver import Router, mount, route_owner
     from touchpoint_cli.paths import HTTP_FUNCTIONS
@@ -379,7 +379,7 @@ def test_the_dev_server_and_the_public_host_send_the_console_to_the_surveys_func
         found = route_owner(apps, path)
         assert found is not None and found.name == "surveys", path
     for path in paths:  # CloudFront: the first matching pattern wins
-        assert next(f for pattern, f in ROUTES if fnmatch.fnmatchcase(path, pattern)) == "surveys", path
+        assert next(f for pattern, f in stack.ROUTES if fnmatch.fnmatchcase(path, pattern)) == "surveys", path
     answer = Router(apps, {}).handle("GET", "/console/surveys?lang=en", bearer(tenant.admin_key), None)
     assert answer["statusCode"] == 200 and "New survey" in answer["body"]
 
