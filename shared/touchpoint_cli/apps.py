@@ -3,7 +3,8 @@
 Every function has its own `app.py` and `chalicelib` package. Loading one puts its `chalicelib`
 modules into `sys.modules` under `touchpoint_functions.<name>.chalicelib...` and removes the bare
 `chalicelib` names, so the next function's `chalicelib` imports afresh. Function code therefore
-imports its `chalicelib` modules at module top only (never inside a function body).
+imports its `chalicelib` modules at module top only (never inside a function body), or names them
+with its `chalicelib.lazy.LazyModule`, whose first use imports them through `function_module`.
 """
 
 from __future__ import annotations
@@ -59,7 +60,17 @@ def _exec_in_function(name: str, module_name: str, file: Path, functions_dir: Pa
 def load_app_module(name: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
     """Import `functions/<name>/app.py` (once) and return the module."""
     with _LOCK:
-        return _exec_in_function(name, "app", functions_dir / name / "app.py", functions_dir)
+        module = _exec_in_function(name, "app", functions_dir / name / "app.py", functions_dir)
+    lazy = sys.modules.get(f"{_NAMESPACE}.{name}.chalicelib.lazy")
+    if lazy is not None:  # the function's lazily imported modules load as this loader keeps them
+        lazy.use_importer(lambda dotted: _import_for(name, dotted, functions_dir))
+    return module
+
+
+def _import_for(name: str, dotted: str, functions_dir: Path) -> ModuleType:
+    if dotted == "chalicelib" or dotted.startswith("chalicelib."):
+        return function_module(name, dotted, functions_dir)
+    return importlib.import_module(dotted)
 
 
 def load_app(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
