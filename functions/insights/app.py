@@ -1,17 +1,17 @@
 """The insights function: metrics API and dashboard. Wiring only: routes call chalicelib logic."""
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Request, Response
 
-from chalicelib import alerts_api, api_document, csv_export, views
 from chalicelib.account_routes import bp as account_routes
 from chalicelib.alerts_console_routes import bp as alerts_console_routes
 from chalicelib.at_risk_routes import bp as at_risk_routes
 from chalicelib.cases_routes import bp as cases_routes
 from chalicelib.inbox_routes import bp as inbox_routes
 from chalicelib.keys_routes import bp as keys_routes
+from chalicelib.lazy import LazyModule
 from chalicelib.notification_routes import bp as notification_routes
 from chalicelib.settings_routes import bp as settings_routes
 from chalicelib.users_routes import bp as users_routes
@@ -27,6 +27,14 @@ from touchpoint.web.errors import ApiError
 from touchpoint.web.health import register_health
 from touchpoint.web.middleware import register_observability
 from touchpoint.web.routing import json_response, route
+
+if TYPE_CHECKING:
+    from chalicelib import alerts_api, api_document, csv_export, views
+else:  # loaded by the first request that needs it
+    alerts_api = LazyModule("chalicelib.alerts_api")
+    api_document = LazyModule("chalicelib.api_document")
+    csv_export = LazyModule("chalicelib.csv_export")
+    views = LazyModule("chalicelib.views")
 
 get_settings()  # validate the environment at cold start: a bad variable stops the function here
 get_base_path_settings()  # TOUCHPOINT_BASE_PATH, the prefix of links and redirects

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import account_views
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import PUBLIC
 from touchpoint.web.contract import FORM_FIELDS, LANG, Operation
 from touchpoint.web.routing import route
+
+if TYPE_CHECKING:
+    from chalicelib import account_views
+else:  # loaded by the first request that needs it
+    account_views = LazyModule("chalicelib.account_views")
 
 bp = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]

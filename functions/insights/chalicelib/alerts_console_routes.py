@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import alerts_console
-from chalicelib.admin_pages import page_error
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import ADMIN, EDIT, Principal
 from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post, request_of
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
+
+if TYPE_CHECKING:
+    from chalicelib import admin_pages, alerts_console
+else:  # loaded by the first request that needs it
+    admin_pages = LazyModule("chalicelib.admin_pages")
+    alerts_console = LazyModule("chalicelib.alerts_console")
 
 bp = Blueprint(__name__)
 
@@ -28,7 +35,7 @@ def _request() -> Request:
 
 
 def _on_error(error: ApiError) -> Response:
-    return page_error(bp.current_request, error)
+    return admin_pages.page_error(bp.current_request, error)
 
 
 @route(bp, ALERTS, access=EDIT, on_error=_on_error, doc=PAGE)

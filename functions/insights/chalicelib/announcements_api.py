@@ -8,18 +8,15 @@ the same id with different content is refused (409).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from pydantic.alias_generators import to_camel
-
+from chalicelib.announcement_inputs import AnnouncementInput
 from chalicelib.cases_api import validated
 from chalicelib.queries import params_of, single
 from touchpoint.loop.announcements import MAX_RECIPIENTS, Audience, TooManyRecipientsError, announce
-from touchpoint.loop.replies import MAX_BODY, MAX_SUBJECT, MailNotConfiguredError
-from touchpoint.models.locations import LOCATION_ID_PATTERN
+from touchpoint.loop.replies import MailNotConfiguredError
 from touchpoint.storage.cases import AnnouncementIdTakenError
 from touchpoint.web.errors import ApiError, bad_request, not_found
 from touchpoint.web.scope import can_see
@@ -27,57 +24,6 @@ from touchpoint.web.scope import can_see
 if TYPE_CHECKING:
     from touchpoint.runtime import Runtime
     from touchpoint.web.auth import Principal
-
-MAX_DAYS = 366
-Subject = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT, pattern=r"^[^\x00-\x1f\x7f]*$"
-    ),
-]
-Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_BODY)]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class SubjectTexts(_Body):
-    """The subject in German and English (each customer gets their language)."""
-
-    de: Subject
-    en: Subject
-
-
-class BodyTexts(_Body):
-    """The message in German and English."""
-
-    de: Body
-    en: Body
-
-
-class AnnouncementInput(_Body):
-    """An announcement: the audience (a theme or a store, answers `from`..`to`) and its texts."""
-
-    announcement_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-    theme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = (
-        None
-    )
-    location_id: str | None = Field(default=None, pattern=LOCATION_ID_PATTERN)
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-    subject: SubjectTexts
-    body: BodyTexts
-
-    @model_validator(mode="after")
-    def _consistent(self) -> AnnouncementInput:
-        if (self.theme is None) == (self.location_id is None):
-            raise ValueError("give theme or locationId (one of them)")
-        if self.first > self.last:
-            raise ValueError("from must not be after to")
-        if (self.last - self.first).days + 1 > MAX_DAYS:
-            raise ValueError(f"at most {MAX_DAYS} days")
-        return self
 
 
 def _dry_run(query: Any) -> bool:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import at_risk_views
-from chalicelib.loop_pages import page_error
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import READ, Principal
 from touchpoint.web.console.wiring import request_of
@@ -15,13 +14,19 @@ from touchpoint.web.contract import DAY, LANG, Operation, Param
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
 
+if TYPE_CHECKING:
+    from chalicelib import at_risk_views, loop_pages
+else:  # loaded by the first request that needs it
+    at_risk_views = LazyModule("chalicelib.at_risk_views")
+    loop_pages = LazyModule("chalicelib.loop_pages")
+
 bp = Blueprint(__name__)
 
 DATE = Param("date", "the tenant-local day, YYYY-MM-DD (default: yesterday)", DAY)
 
 
 def _page_error(error: ApiError) -> Response:
-    return page_error(bp.current_request, error)
+    return loop_pages.page_error(bp.current_request, error)
 
 
 @route(bp, "/v1/people/at-risk", access=READ, doc=Operation(query=(DATE,)))

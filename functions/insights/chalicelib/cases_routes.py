@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import announcements_api, cases_api
+from chalicelib.announcement_inputs import AnnouncementInput
+from chalicelib.case_inputs import CaseOpening, CasePatch, ReplyInput
+from chalicelib.lazy import LazyModule
 from touchpoint.models.case_rules import CaseRules
 from touchpoint.models.cases import CaseStatus
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import ADMIN, EDIT, READ, Principal
 from touchpoint.web.contract import FROM_DAY, TO_DAY, Operation, Param
 from touchpoint.web.routing import json_response, route
+
+if TYPE_CHECKING:
+    from chalicelib import announcements_api, cases_api
+else:  # loaded by the first request that needs it
+    announcements_api = LazyModule("chalicelib.announcements_api")
+    cases_api = LazyModule("chalicelib.cases_api")
 
 bp = Blueprint(__name__)
 
@@ -46,7 +54,7 @@ def get_cases(principal: Principal) -> dict[str, Any]:
     "/v1/cases",
     access=EDIT,
     methods=["POST"],
-    doc=Operation(body=cases_api.CaseOpening, status=201, statuses={413: TOO_LARGE}),
+    doc=Operation(body=CaseOpening, status=201, statuses={413: TOO_LARGE}),
 )
 def post_case(principal: Principal) -> Response:
     """Open a case for an answer or a person (200 with the existing case when the answer has one)."""
@@ -84,7 +92,7 @@ def get_case(principal: Principal, case_id: str) -> dict[str, Any]:
     access=EDIT,
     methods=["PATCH"],
     doc=Operation(
-        body=cases_api.CasePatch,
+        body=CasePatch,
         statuses={
             409: "a status change the case may not make, or the case changed meanwhile",
             413: TOO_LARGE,
@@ -102,7 +110,7 @@ def patch_case(principal: Principal, case_id: str) -> dict[str, Any]:
     access=EDIT,
     methods=["POST"],
     doc=Operation(
-        body=cases_api.ReplyInput,
+        body=ReplyInput,
         status=201,
         statuses={
             409: "no consent to contact the customer by e-mail (`no_consent`), or the case changed",
@@ -123,7 +131,7 @@ def post_reply(principal: Principal, case_id: str) -> Response:
     methods=["POST"],
     doc=Operation(
         query=(DRY_RUN,),
-        body=announcements_api.AnnouncementInput,
+        body=AnnouncementInput,
         statuses={409: "the announcement id was used for another announcement", 413: TOO_LARGE},
     ),
 )

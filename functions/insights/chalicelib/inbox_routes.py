@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import case_views, inbox_views
 from chalicelib.inbox import DEFAULT_LIMIT, MAX_LIMIT, SENTIMENTS
-from chalicelib.loop_pages import page_error
+from chalicelib.lazy import LazyModule
 from touchpoint.loop.bands import BAND_NAMES
+from touchpoint.models.cases import CaseStatus
 from touchpoint.models.surveys import CHANNELS
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import EDIT, READ, Principal
@@ -17,6 +17,13 @@ from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post, r
 from touchpoint.web.contract import FROM_DAY, LANG, TO_DAY, Operation, Param
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
+
+if TYPE_CHECKING:
+    from chalicelib import case_views, inbox_views, loop_pages
+else:  # loaded by the first request that needs it
+    case_views = LazyModule("chalicelib.case_views")
+    inbox_views = LazyModule("chalicelib.inbox_views")
+    loop_pages = LazyModule("chalicelib.loop_pages")
 
 bp = Blueprint(__name__)
 
@@ -42,7 +49,7 @@ ANSWERS = (
     ),
 )
 CASE_LIST = (
-    Param("status", "only cases in this status", {"type": "string", "enum": list(case_views.STATUSES)}),
+    Param("status", "only cases in this status", {"type": "string", "enum": [s.value for s in CaseStatus]}),
     Param("location_id", "only cases of this store"),
     Param("assignee", "only cases assigned to this e-mail address"),
     Param("cursor", "where the previous page ended"),
@@ -58,7 +65,7 @@ FORM_POST = form_post(
 
 
 def _page_error(error: ApiError) -> Response:
-    return page_error(bp.current_request, error)
+    return loop_pages.page_error(bp.current_request, error)
 
 
 @route(bp, "/v1/answers", access=READ, doc=Operation(query=ANSWERS))

@@ -5,18 +5,24 @@ Wiring only: `api_keys` holds the logic, `keys_console` the pages.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import api_keys, keys_console
-from chalicelib.admin_pages import page_error
+from chalicelib import api_keys
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import ADMIN, Principal
 from touchpoint.web.console.wiring import FORM_CONTENT_TYPES, PAGE, form_post, request_of
 from touchpoint.web.contract import Operation
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import json_response, route
+
+if TYPE_CHECKING:
+    from chalicelib import admin_pages, keys_console
+else:  # loaded by the first request that needs it
+    admin_pages = LazyModule("chalicelib.admin_pages")
+    keys_console = LazyModule("chalicelib.keys_console")
 
 bp = Blueprint(__name__)
 
@@ -43,7 +49,7 @@ def _request() -> Request:
 
 
 def _on_error(error: ApiError) -> Response:
-    return page_error(bp.current_request, error)
+    return admin_pages.page_error(bp.current_request, error)
 
 
 @route(bp, KEYS, access=ADMIN)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import notifications_api
+from chalicelib.lazy import LazyModule
 from touchpoint.loop.notify_deliveries import NotificationStatus
 from touchpoint.loop.notify_rules import NotificationRuleInput
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import EDIT, READ, Principal
 from touchpoint.web.contract import FROM_DAY, TO_DAY, Operation, Param
 from touchpoint.web.routing import json_response, route
+
+if TYPE_CHECKING:
+    from chalicelib import notifications_api
+else:  # loaded by the first request that needs it
+    notifications_api = LazyModule("chalicelib.notifications_api")
 
 bp = Blueprint(__name__)
 

@@ -4,13 +4,11 @@ logic is in `touchpoint.tenant_settings` and `touchpoint.rollup.status`, the pag
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import settings_console
-from chalicelib.alerts_api import json_body
-from touchpoint.rollup import status
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.tenant_settings import SettingsInput, etag, read_settings, update_settings
 from touchpoint.web.auth import ADMIN, READ, Principal
@@ -20,9 +18,19 @@ from touchpoint.web.contract import FROM_DAY, LANG, TO_DAY, Operation
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import json_response, route
 
+if TYPE_CHECKING:
+    from chalicelib import alerts_api, settings_console
+    from touchpoint.rollup import status
+else:  # loaded by the first request that needs it
+    alerts_api = LazyModule("chalicelib.alerts_api")
+    settings_console = LazyModule("chalicelib.settings_console")
+    status = LazyModule("touchpoint.rollup.status")
+
 bp = Blueprint(__name__)
 
 TOO_LARGE = "the body is over 16 KB"
+SETTINGS = "/console/settings"
+ROLLUPS = "/console/rollups"
 BACKFILL = {
     "type": "object",
     "required": ["from", "to"],
@@ -81,7 +89,7 @@ def put_settings_document(principal: Principal) -> Response:
     """Change settings (fields left out keep their value), based on the version in If-Match or `version`."""
     request = _request()
     document = update_settings(
-        get_runtime(), principal, json_body(request.raw_body), _header(request, "if-match")
+        get_runtime(), principal, alerts_api.json_body(request.raw_body), _header(request, "if-match")
     )
     return _with_etag(document)
 
@@ -103,7 +111,9 @@ def get_rollups(principal: Principal) -> dict[str, Any]:
 )
 def post_rollups_backfill(principal: Principal) -> Response:
     """Mark the days `{from, to}` (at most 400) dirty: the hourly dispatcher recomputes them."""
-    result = status.backfill(get_runtime(), principal, json_body(_request().raw_body), datetime.now(UTC))
+    result = status.backfill(
+        get_runtime(), principal, alerts_api.json_body(_request().raw_body), datetime.now(UTC)
+    )
     return json_response(202, result)
 
 
@@ -117,7 +127,7 @@ def _on_error(error: ApiError) -> Response:
     return console_error(settings_console.TEMPLATES, bp.current_request, error)
 
 
-@route(bp, settings_console.SETTINGS, access=ADMIN, on_error=_on_error, doc=PAGE)
+@route(bp, SETTINGS, access=ADMIN, on_error=_on_error, doc=PAGE)
 def settings_page(principal: Principal) -> Response:
     """The settings form (admins)."""
     return settings_console.settings_page(get_runtime(), _request(), principal)
@@ -125,7 +135,7 @@ def settings_page(principal: Principal) -> Response:
 
 @route(
     bp,
-    settings_console.SETTINGS,
+    SETTINGS,
     access=ADMIN,
     methods=["POST"],
     content_types=FORM_CONTENT_TYPES,
@@ -137,7 +147,7 @@ def save_settings_page(principal: Principal) -> Response:
     return settings_console.save_settings(get_runtime(), _request(), principal)
 
 
-@route(bp, settings_console.ROLLUPS, access=READ, on_error=_on_error, doc=ROLLUPS_PAGE)
+@route(bp, ROLLUPS, access=READ, on_error=_on_error, doc=ROLLUPS_PAGE)
 def rollups_page(principal: Principal) -> Response:
     """Each day's rollup state; re-run forms for admins."""
     return settings_console.rollups_page(get_runtime(), _request(), principal)
@@ -145,7 +155,7 @@ def rollups_page(principal: Principal) -> Response:
 
 @route(
     bp,
-    settings_console.ROLLUPS + "/backfill",
+    ROLLUPS + "/backfill",
     access=ADMIN,
     methods=["POST"],
     content_types=FORM_CONTENT_TYPES,
@@ -159,7 +169,7 @@ def backfill_page(principal: Principal) -> Response:
 
 @route(
     bp,
-    settings_console.ROLLUPS + "/{date}/rerun",
+    ROLLUPS + "/{date}/rerun",
     access=ADMIN,
     methods=["POST"],
     content_types=FORM_CONTENT_TYPES,

@@ -5,16 +5,22 @@ Wiring only: `users_console` holds the pages, `audit_api` the audit document.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import audit_api, users_console
+from chalicelib.lazy import LazyModule
 from touchpoint.runtime import get_runtime
 from touchpoint.web.auth import ADMIN, Principal
 from touchpoint.web.contract import FORM_FIELDS, FROM_DAY, LANG, TO_DAY, Operation
 from touchpoint.web.errors import ApiError
 from touchpoint.web.routing import route
+
+if TYPE_CHECKING:
+    from chalicelib import audit_api, users_console
+else:  # loaded by the first request that needs it
+    audit_api = LazyModule("chalicelib.audit_api")
+    users_console = LazyModule("chalicelib.users_console")
 
 bp = Blueprint(__name__)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bench.coldstart import Sample, function_environment, function_paths, probe, report
@@ -22,6 +25,34 @@ def test_an_http_function_imports_nothing_a_request_may_not_need(name: str) -> N
     sample = probe("app", function_paths(name), function_environment(name))
     # never DuckDB, pyarrow, the X-Ray SDK, the alert service, the engine, erasure or comment analysis
     assert set(sample.heavy) <= ALLOWED[name], sample.heavy
+
+
+#: The insights modules its init may load: the route modules (wiring), the request bodies and limits
+#: their documentation names, and the lazy module helper. Every view, page and API module loads
+#: with the first request of one of its routes (`chalicelib.lazy.LazyModule`).
+INSIGHTS_INIT = {
+    "chalicelib",
+    "chalicelib.lazy",
+    "chalicelib.announcement_inputs",
+    "chalicelib.case_inputs",
+    "chalicelib.api_keys",  # NewKey, the body of POST /v1/keys
+    "chalicelib.inbox",  # the inbox's filters and page limits
+    "chalicelib.comment_drilldown",  # (through chalicelib.inbox)
+    "chalicelib.queries",  # (through chalicelib.inbox; with it the metrics storage and boto3)
+}
+
+
+def test_the_insights_init_loads_its_route_wiring_but_no_view_or_api_logic() -> None:
+    paths = function_paths("insights")
+    code = f"import sys; sys.path[:0] = {paths!r}; import app; print(*sorted(sys.modules))"
+    env = {"PATH": "/usr/bin:/bin", **function_environment("insights")}
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=paths[0], check=True
+    ).stdout.split()
+    own = {m for m in loaded if m.split(".")[0] == "chalicelib"}
+    routes = {m for m in own if m.endswith("_routes")}
+    assert len(routes) >= 9 and own - routes == INSIGHTS_INIT, sorted(own - routes - INSIGHTS_INIT)
+    assert "boto3" in loaded  # every request needs it: loading it at init keeps the ratio honest
 
 
 def test_the_environment_is_the_stage_config_of_the_function() -> None:
