@@ -222,8 +222,9 @@ class DevServer:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.httpd.shutdown()
+        """Stop serving (when it was started) and close the socket."""
+        if self._thread is not None:
+            self.httpd.shutdown()  # waits for serve_forever, so only once it runs
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

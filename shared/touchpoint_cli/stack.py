@@ -131,16 +131,17 @@ class LocalStack:
             if name not in HTTP_FUNCTIONS
         }
         self._server = DevServer(Router(apps, scheduled, self.base_path), port=self.port)
-        self._server.start()
+        # Seed and write local.json before serving: once /health answers, local.json is there.
         self.info = self._seed(self._server.url, aws_url)
-        self._poller = NotificationPoller()  # delivers queued notifications (the SQS event source's part)
-        self._poller.start()
-        self._rollups = rollup_poller()  # runs the days marked dirty (the hourly dispatcher's part)
-        self._rollups.start()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         (self.state_dir / "local.json").write_text(
             json.dumps(asdict(self.info), indent=2) + "\n", encoding="utf-8"
         )
+        self._poller = NotificationPoller()  # delivers queued notifications (the SQS event source's part)
+        self._poller.start()
+        self._rollups = rollup_poller()  # runs the days marked dirty (the hourly dispatcher's part)
+        self._rollups.start()
+        self._server.start()
         return self.info
 
     def _seed(self, api_url: str, aws_url: str) -> LocalInfo:
