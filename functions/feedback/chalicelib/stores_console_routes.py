@@ -64,7 +64,7 @@ def save_store(principal: Principal, location_id: str) -> Response:
     on_error=_on_error,
     doc=POSTED,
 )
-def create_touchpoint(principal: Principal, location_id: str) -> Response:
+def create_touchpoint_form(principal: Principal, location_id: str) -> Response:
     """Create a touchpoint in the store."""
     return stores_console.create_touchpoint(get_runtime(), _request(), principal, location_id)
 
@@ -87,7 +87,7 @@ def touchpoint_page(principal: Principal, location_id: str, touchpoint_id: str) 
     on_error=_on_error,
     doc=POSTED,
 )
-def bind_survey(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+def bind_survey_form(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """Bind one of the tenant's active surveys (or the default in-store survey)."""
     request = _request()
     return stores_console.bind_survey(
@@ -104,7 +104,7 @@ def bind_survey(principal: Principal, location_id: str, touchpoint_id: str) -> R
     on_error=_on_error,
     doc=POSTED,
 )
-def rotate_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+def rotate_touchpoint_form(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """Issue a new code (the confirmation box ticked)."""
     request = _request()
     return stores_console.change_code(
@@ -121,7 +121,7 @@ def rotate_touchpoint(principal: Principal, location_id: str, touchpoint_id: str
     on_error=_on_error,
     doc=POSTED,
 )
-def revoke_touchpoint(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
+def revoke_touchpoint_form(principal: Principal, location_id: str, touchpoint_id: str) -> Response:
     """Stop every code of the touchpoint (the confirmation box ticked)."""
     request = _request()
     return stores_console.change_code(

@@ -89,7 +89,7 @@ def get_inbox(principal: Principal) -> Response:
 @route(
     bp, "/dashboard/cases", access=READ, on_error=_page_error, doc=Operation(query=CASE_LIST, media_type=HTML)
 )
-def get_cases(principal: Principal) -> Response:
+def get_cases_page(principal: Principal) -> Response:
     """The case list: newest first, filtered by status, store and assignee, overdue cases marked."""
     return case_views.cases_page(get_runtime(), principal, request_of(bp))
 
@@ -103,7 +103,7 @@ def get_cases(principal: Principal) -> Response:
     on_error=_page_error,
     doc=FORM_POST,
 )
-def post_cases(principal: Principal) -> Response:
+def post_cases_page(principal: Principal) -> Response:
     """Open a case for an answer (`response_id`, `survey_id`) or a person (`person_id`)."""
     return case_views.open_case(get_runtime(), principal, request_of(bp))
 
@@ -115,7 +115,7 @@ def post_cases(principal: Principal) -> Response:
     on_error=_page_error,
     doc=PAGE,
 )
-def get_case(principal: Principal, case_id: str) -> Response:
+def get_case_page(principal: Principal, case_id: str) -> Response:
     """One case: its answer, history, notes, replies, consent and the forms to act on it."""
     return case_views.case_page(get_runtime(), principal, request_of(bp), case_id)
 
@@ -129,6 +129,6 @@ def get_case(principal: Principal, case_id: str) -> Response:
     on_error=_page_error,
     doc=FORM_POST,
 )
-def post_case(principal: Principal, case_id: str) -> Response:
+def post_case_page(principal: Principal, case_id: str) -> Response:
     """Act on a case (`action` = status, assign, note or reply, with the `version` the form was made from)."""
     return case_views.post_case(get_runtime(), principal, request_of(bp), case_id)

@@ -61,7 +61,7 @@ def new_survey_page(principal: Principal) -> Response:
 @route(
     bp, SURVEYS + "/new", access=EDIT, methods=["POST"], content_types=FORM, on_error=_on_error, doc=POSTED
 )
-def create_survey(principal: Principal) -> Response:
+def create_survey_form(principal: Principal) -> Response:
     """A button of the new survey's editor (save creates a draft)."""
     return survey_console.save(get_runtime(), _request(), principal, None)
 
@@ -95,7 +95,7 @@ def preview_survey(principal: Principal, survey_id: str) -> Response:
     on_error=_on_error,
     doc=POSTED,
 )
-def activate_survey(principal: Principal, survey_id: str) -> Response:
+def activate_survey_form(principal: Principal, survey_id: str) -> Response:
     """Start taking responses."""
     return survey_console.change_status(get_runtime(), _request(), principal, survey_id, "activate")
 
@@ -103,7 +103,7 @@ def activate_survey(principal: Principal, survey_id: str) -> Response:
 @route(
     bp, SURVEY + "/close", access=EDIT, methods=["POST"], content_types=FORM, on_error=_on_error, doc=POSTED
 )
-def close_survey(principal: Principal, survey_id: str) -> Response:
+def close_survey_form(principal: Principal, survey_id: str) -> Response:
     """Stop taking responses."""
     return survey_console.change_status(get_runtime(), _request(), principal, survey_id, "close")
 

@@ -37,6 +37,11 @@ BODYLESS = {
     ("/v1/alerts/webhook/rotate", "POST"),
     ("/v1/alerts/{alert_id}/redeliver", "POST"),
     ("/dashboard/logout", "POST"),
+    ("/v1/keys/{key_id}/rotate", "POST"),
+    ("/v1/keys/{key_id}/revoke", "POST"),
+    ("/v1/notifications/rules/{rule_id}/rotate-secret", "POST"),
+    ("/v1/notifications/rules/{rule_id}/test", "POST"),
+    ("/v1/rollups/{date}/rerun", "POST"),
 }
 
 
