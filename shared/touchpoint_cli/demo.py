@@ -400,7 +400,7 @@ def demo_command(days: int, people: int, seed: int, no_qr: bool) -> None:
         raise click.BadParameter("10 to 5000 people", param_hint="--people")
     info = local_info()
     try:
-        requests.get(info["api_url"] + "/health", timeout=5)
+        requests.get(info["api_url"] + "/health", timeout=30)  # a refused connection fails at once
     except requests.RequestException:
         raise click.ClickException(
             f"the local stack at {info['api_url']} is not running: start it with make dev"
