@@ -250,7 +250,7 @@ class Runtime:
 
     @cached_property
     def announcements(self) -> AnnouncementRepository:
-        """"You said, we did" announcements and their recipients (cases table)."""
+        """Announcements ("you said, we did") and their recipients (cases table)."""
         from touchpoint.storage.cases import AnnouncementRepository
 
         return AnnouncementRepository(self.clients.dynamodb, self.settings.cases_table)
