@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from touchpoint.web.locale import Lang
+from touchpoint.web.locale import Lang, texts_in
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "title": {"de": "Filialen & QR-Codes", "en": "Stores & QR codes"},
@@ -120,4 +120,4 @@ TEXTS: dict[str, dict[Lang, str]] = {
 
 def texts(lang: Lang) -> dict[str, str]:
     """Every text of the stores console in one language."""
-    return {key: value[lang] for key, value in TEXTS.items()}
+    return texts_in(TEXTS, lang)

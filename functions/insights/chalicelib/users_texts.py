@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.admin_texts import TEXTS as ADMIN_TEXTS
-from touchpoint.web.locale import Lang
+from touchpoint.web.locale import Lang, texts_in
 
 TEXTS: dict[str, dict[Lang, str]] = {
     "users_title": {"de": "Team", "en": "Team"},
@@ -81,4 +81,4 @@ TEXTS: dict[str, dict[Lang, str]] = {
 
 def texts(lang: Lang) -> dict[str, str]:
     """Every text in `lang`."""
-    return {key: value[lang] for key, value in TEXTS.items()}
+    return texts_in(TEXTS, lang)

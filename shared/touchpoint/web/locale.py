@@ -42,6 +42,11 @@ _DIGITS: Final[dict[str, int]] = {
 }
 
 
+def texts_in(table: Mapping[str, Mapping[Lang, str]], lang: Lang) -> dict[str, str]:
+    """Every text of a `{key: {"de": ..., "en": ...}}` table in one language."""
+    return {key: value[lang] for key, value in table.items()}
+
+
 def as_lang(code: str | None, supported: Sequence[Lang] = LANGS) -> Lang | None:
     """`code` as a supported language (`EN` -> `en`), or None."""
     lang = _BY_CODE.get((code or "").strip().lower())

@@ -25,7 +25,7 @@ from touchpoint.web.auth import Principal
 from touchpoint.web.base_path import request_base_path
 from touchpoint.web.errors import ApiError
 from touchpoint.web.forms import FormFields, cookie_value, read_form_fields, require_same_origin
-from touchpoint.web.locale import Lang, negotiate
+from touchpoint.web.locale import Lang, negotiate, texts_in
 from touchpoint.web.templates import Templates, minified_css, style_hash
 
 FOLDER = Path(__file__).resolve().parent / "templates"
@@ -176,7 +176,7 @@ def render_page(
         title=title,
         nav=navigation(principal, lang, base, active),
         who=who(principal, lang),
-        frame_text={key: value[lang] for key, value in _TEXTS.items()},
+        frame_text=texts_in(_TEXTS, lang),
         this_path=page_path(request),
         principal=principal,
         **context,
